@@ -1,0 +1,428 @@
+"""Links -> verdicts with evidence. Pure: takes a Derivation, returns results.
+
+Per link A = B and per concrete size assignment, cheapest first:
+  1. identical trees once definitions are expanded: proven for every size;
+  2. exact random rational probes: a nonzero difference refutes with an exact witness;
+  3. exact normal form (exp -> independent positives, logs expanded, cancel): proven at the size;
+  4. `simplify` as a last resort inside the time budget (never a refutation when it fails);
+then a numeric check at the larger size (NumPy, derivatives by finite differences).
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import sympy as sp
+
+from .concrete import Evaluator, Matrix, size_of
+from .errors import Location
+from .exact import Atomizer, is_zero, probe_point
+from .expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
+from .model import Derivation, Expr, Part
+from .numeric import NumericEvaluator, RandomFunctions, random_point
+
+PROVEN_ALL = "proven-all"  # for every size: identical once definitions are expanded
+PROVEN = "proven"  # exact, at the listed sizes
+NUMERIC = "numeric"  # numeric evidence only
+UNDECIDED = "undecided"  # budget spent, nothing refuted
+FAILED = "failed"
+
+NUMERIC_TOL = 1e-6
+
+
+class Timeout(Exception):
+    """The per-link budget for symbolic work is spent."""
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A concrete point where the two sides differ, with both values."""
+
+    sizes: dict[str, int]
+    point: dict[str, str]
+    left: str
+    right: str
+    exact: bool
+    entry: tuple[int, int]
+
+
+@dataclass
+class Link:
+    """One equality A = B that was checked."""
+
+    part: str
+    index: int  # 0: claim; 1..k: step k (joins step k-1, or the start, to step k)
+    kind: str  # "claim" | "step" | "identification"
+    left: Expr
+    right: Expr
+    loc: Location | None
+    status: str = UNDECIDED
+    sizes: list[dict[str, int]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    witness: Witness | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAILED
+
+    def verdict(self) -> str:
+        """Compact wording of the verdict, e.g. 'proven at n ∈ {2, 3, 4}'."""
+        if self.status == PROVEN_ALL:
+            return "proven for all sizes (identical after definitions)"
+        if self.status == PROVEN:
+            return "proven at " + format_sizes(self.sizes)
+        if self.status == NUMERIC:
+            return "numeric evidence only"
+        if self.status == FAILED:
+            return "failed"
+        return "undecided (budget spent)"
+
+
+def format_sizes(assignments: list[dict[str, int]]) -> str:
+    if not assignments or not assignments[0]:
+        return "the declared sizes"
+    names = list(assignments[0])
+    if len(names) == 1:
+        return f"{names[0]} ∈ {{{', '.join(str(a[names[0]]) for a in assignments)}}}"
+    tuples = ", ".join("(" + ", ".join(str(a[n]) for n in names) + ")" for a in assignments)
+    return f"({', '.join(names)}) ∈ {{{tuples}}}"
+
+
+@contextmanager
+def budget(seconds: float) -> Iterator[None]:
+    """Raise Timeout after `seconds` of wall time (main thread only; elsewhere unbounded)."""
+    try:
+        old = signal.signal(signal.SIGALRM, _alarm)
+    except ValueError:  # not in the main thread
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _alarm(signum, frame):  # noqa: ANN001
+    raise Timeout()
+
+
+def expand_definitions(node: Node, der: Derivation) -> Node:
+    """The tree with every definition replaced by its expression (recursively)."""
+    if isinstance(node, Name) and node.name in der.definitions:
+        return expand_definitions(der.definitions[node.name].expr.tree, der)
+    if isinstance(node, Neg):
+        return Neg(expand_definitions(node.arg, der))
+    if isinstance(node, Transpose):
+        return Transpose(expand_definitions(node.arg, der))
+    if isinstance(node, Pow):
+        return Pow(expand_definitions(node.base, der), node.exp)
+    if isinstance(node, BinOp):
+        return BinOp(node.op, expand_definitions(node.left, der), expand_definitions(node.right, der))
+    if isinstance(node, Call):
+        return Call(node.func, tuple(expand_definitions(a, der) for a in node.args))
+    return node
+
+
+def derivative_depth(node: Node) -> int:
+    inner = max((derivative_depth(c) for c in node.children()), default=0)
+    return inner + (1 if isinstance(node, Call) and node.func in ("D", "d") else 0)
+
+
+class Checker:
+    """Checks every link of one derivation; caches evaluators per size."""
+
+    def __init__(self, der: Derivation, budget_seconds: float | None = None, naive: bool = False):
+        self.der = der
+        self.budget = budget_seconds if budget_seconds is not None else der.check.budget
+        self.naive = naive
+        self._evaluators: dict[tuple, tuple[Evaluator, dict]] = {}
+
+    def links(self) -> list[Link]:
+        """Every link of every part, in document order (steps, then the claim)."""
+        out: list[Link] = []
+        for part in self.der.parts:
+            out.extend(self.part_links(part))
+        return out
+
+    def part_links(self, part: Part) -> list[Link]:
+        out = []
+        prev = self.start(part)
+        for k, step in enumerate(part.steps, 1):
+            out.append(Link(part.label, k, "step", prev, step.expr, step.expr.loc))
+            prev = step.expr
+        if part.method == "differential":
+            out.append(Link(part.label, len(part.steps) + 1, "identification", prev, part.rhs, prev.loc,
+                            status=PROVEN_ALL, evidence=["identification: the last differential has the form (∂f/∂x)ᵀ dx"]))
+        out.append(Link(part.label, 0, "claim", part.lhs, part.rhs, part.loc))
+        return out
+
+    @staticmethod
+    def start(part: Part) -> Expr:
+        """The first expression of the chain: the claim's left side, or d(f) for a differential proof."""
+        if part.method != "differential":
+            return part.lhs
+        tree = part.lhs.tree
+        assert isinstance(tree, Call)
+        return Expr(f"d({part.lhs.text})", Call("d", (tree.args[0],)), part.lhs.loc, part.lhs.shape)
+
+    # -- one link ---------------------------------------------------------------------------
+    def check(self, link: Link) -> Link:
+        t0 = time.perf_counter()
+        if link.kind == "identification":
+            link.seconds = time.perf_counter() - t0
+            return link
+        left = expand_definitions(link.left.tree, self.der)
+        right = expand_definitions(link.right.tree, self.der)
+        if left == right and not self.naive:
+            link.status = PROVEN_ALL
+            link.evidence.append("identical after expanding definitions")
+        else:
+            self._exact(link)
+            if link.status != FAILED:
+                self._numeric(link)
+        link.seconds = time.perf_counter() - t0
+        return link
+
+    def evaluator(self, sizes: dict[str, int]) -> tuple[Evaluator, dict]:
+        key = tuple(sorted(sizes.items()))
+        if key not in self._evaluators:
+            ev = Evaluator(self.der, sizes)
+            self._evaluators[key] = (ev, self._eliminations(ev))
+        return self._evaluators[key]
+
+    def _eliminations(self, ev: Evaluator) -> dict:
+        """Solve each linear assumption for one of its symbols: sum(y) = 1 gives y_n = 1 - ..."""
+        out: dict = {}
+        for a in self.der.assumptions:
+            eqs = ev.evaluate(a.lhs.tree) - ev.evaluate(a.rhs.tree)
+            for eq in eqs:
+                eq = sp.expand(eq.xreplace(out))
+                for s in sorted(eq.free_symbols, key=lambda s: s.name, reverse=True):
+                    if s in out or not eq.is_polynomial(s) or sp.degree(eq, s) != 1:
+                        continue
+                    coeff = eq.coeff(s)
+                    if coeff.is_number and coeff != 0:
+                        out[s] = sp.expand(sp.solve(eq, s)[0])
+                        out = {k: sp.expand(v.xreplace({s: out[s]})) for k, v in out.items()}
+                        break
+        return out
+
+    def _exact(self, link: Link) -> None:
+        rng = random.Random(self.der.check.seed * 7919 + link.index * 31 + sum(map(ord, link.part)))
+        assignments = sorted(self.der.size_assignments(), key=lambda a: sum(a.values()))
+        deadline = time.perf_counter() + self.budget
+        unresolved = False
+        for sizes in assignments:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                unresolved = True
+                link.evidence.append(f"budget spent before sizes {sizes}")
+                break
+            try:
+                with budget(remaining):
+                    result = self._exact_at(link, sizes, rng)
+            except Timeout:
+                link.evidence.append(f"symbolic budget of {self.budget:g} s spent at {format_sizes([sizes])}")
+                unresolved = True
+                break
+            if result == FAILED:
+                return
+            if result == PROVEN:
+                link.sizes.append(sizes)
+            else:
+                unresolved = True
+        if link.sizes and not unresolved:
+            link.status = PROVEN
+            link.evidence.append("exact normal form is 0 at " + format_sizes(link.sizes))
+        elif link.sizes:
+            link.status = PROVEN
+            link.evidence.append("exact at " + format_sizes(link.sizes) + " only")
+        else:
+            link.status = UNDECIDED
+
+    def _exact_at(self, link: Link, sizes: dict[str, int], rng: random.Random) -> str:
+        ev, elim = self.evaluator(sizes)
+        A = ev.evaluate(link.left.tree)
+        B = ev.evaluate(link.right.tree)
+        if self.naive:
+            ok = all(sp.simplify((a - b).xreplace(elim)) == 0 for a, b in zip(A, B))
+            return PROVEN if ok else UNDECIDED
+        atomizer = Atomizer()
+        pending = []
+        for idx in range(len(A)):
+            a, b = A[idx], B[idx]
+            if elim:
+                a, b = a.xreplace(elim), b.xreplace(elim)
+            if a == b:
+                continue
+            pa, pb = atomizer.prepare(a), atomizer.prepare(b)
+            pending.append((idx, a, b, pa, pb, pa - pb))
+        if not pending:
+            return PROVEN
+        # refute first: a probe is cheap and its witness is exact
+        for idx, a, b, pa, pb, diff in pending:
+            if not atomizer.probeable(diff):
+                continue
+            for _ in range(self.der.check.probes):
+                w = self._probe(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng)
+                if w is not None:
+                    link.status = FAILED
+                    link.witness = w
+                    link.evidence.append(f"exact probe differs at {format_sizes([sizes])}")
+                    return FAILED
+        undecided = False
+        checked_numerically = False
+        for idx, a, b, pa, pb, diff in pending:
+            if is_zero(diff):
+                continue
+            if atomizer.probeable(diff):
+                # a nonzero rational function of free atoms: keep probing until a witness appears
+                for _ in range(20):
+                    w = self._probe(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng)
+                    if w is not None:
+                        link.status = FAILED
+                        link.witness = w
+                        link.evidence.append(f"exact probe differs at {format_sizes([sizes])}")
+                        return FAILED
+            if not checked_numerically:
+                checked_numerically = True
+                w, err, _ = self._numeric_at(link, sizes, self.der.check.seed + 7 * link.index)
+                if w is not None:
+                    link.status = FAILED
+                    link.witness = w
+                    link.evidence.append(f"numeric check differs at {format_sizes([sizes])} (relative error {err:.1e})")
+                    return FAILED
+            if sp.simplify(a - b) == 0:
+                link.evidence.append("simplify needed")
+                continue
+            undecided = True
+        return UNDECIDED if undecided else PROVEN
+
+    def _probe(self, link: Link, sizes: dict, ev: Evaluator, atomizer: Atomizer, idx: int,
+               shape: tuple[int, int], pa: sp.Expr, pb: sp.Expr, rng: random.Random) -> Witness | None:
+        symbols = (pa - pb).free_symbols | pa.free_symbols | pb.free_symbols
+        for _ in range(5):
+            point = probe_point(symbols, rng)
+            va, vb = pa.xreplace(point), pb.xreplace(point)
+            if any(v.has(sp.zoo, sp.nan, sp.oo) or not v.is_Rational for v in (va, vb)):
+                continue  # a pole or an irrational remains: draw again
+            if va == vb:
+                return None
+            return Witness(sizes, _describe_point(point, atomizer), str(va), str(vb), True,
+                           (idx // shape[1], idx % shape[1]))
+        return None
+
+    # -- numeric ----------------------------------------------------------------------------
+    def _numeric_at(self, link: Link, sizes: dict[str, int], seed: int) -> tuple[Witness | None, float, str]:
+        """Compare both sides at random float points; a witness when they differ beyond tolerance."""
+        rng = np.random.default_rng(seed)
+        depth = max(derivative_depth(link.left.tree), derivative_depth(link.right.tree))
+        tol = NUMERIC_TOL * (1e3 ** max(depth - 1, 0))
+        what = "finite differences agree" if depth else "numeric values agree"
+        for _ in range(4):
+            ev = self.numeric_evaluator(sizes, rng)
+            with np.errstate(all="ignore"):
+                a = ev.evaluate(link.left.tree)
+                b = ev.evaluate(link.right.tree)
+            if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+                continue  # a pole or a log of a negative: draw again
+            scale = 1 + max(np.abs(a).max(), np.abs(b).max())
+            err = np.abs(a - b).max() / scale
+            if err > tol:
+                i, j = np.unravel_index(np.argmax(np.abs(a - b)), a.shape)
+                point = {n: np.array2string(v.ravel() if v.shape[1] == 1 else v, precision=4, separator=", ")
+                         for n, v in ev.values.items()}
+                return Witness(sizes, point, f"{a[i, j]:.6g}", f"{b[i, j]:.6g}", False, (int(i), int(j))), err, what
+            return None, tol, what
+        return None, -1.0, what
+
+    def _numeric(self, link: Link) -> None:
+        sizes = self.der.numeric_sizes()
+        witness, err, what = None, -1.0, ""
+        for trial in range(2):
+            witness, err, what = self._numeric_at(link, sizes, self.der.check.seed + 101 * trial + link.index)
+            if witness is not None or err < 0:
+                break
+        if err < 0:
+            link.evidence.append("no finite numeric point found")
+            return
+        if witness is not None:
+            link.witness = witness
+            if link.status in (PROVEN, PROVEN_ALL):
+                link.status = UNDECIDED
+                link.evidence.append(f"numeric check disagrees (relative error {err:.1e}) with the exact proof")
+                return
+            link.status = FAILED
+            link.evidence.append(f"numeric check differs at {format_sizes([sizes])} (relative error {err:.1e})")
+            return
+        link.evidence.append(f"{what} at {format_sizes([sizes])} (relative error < {err:.0e})")
+        if link.status == UNDECIDED and not link.sizes and not any("budget" in e for e in link.evidence):
+            link.status = NUMERIC
+
+    def numeric_evaluator(self, sizes: dict[str, int], rng: np.random.Generator) -> NumericEvaluator:
+        values, diffs = random_point(self.der, sizes, rng)
+        funcs = RandomFunctions(rng)
+        functions: dict[str, object] = {}
+        for fn in self.der.functions.values():
+            functions[fn.name] = funcs.elementwise()
+        for name, sym in self.der.symbols.items():
+            if sym.generic:
+                inputs = sum(int(np.prod(size_of(self.der.symbols[d].shape, sizes))) for d in sym.of)
+                functions[name] = funcs.dependent(inputs, *size_of(sym.shape, sizes))
+        ev = NumericEvaluator(self.der, sizes, values, diffs, functions)
+        return self._satisfy_assumptions(ev)
+
+    def _satisfy_assumptions(self, ev: NumericEvaluator) -> NumericEvaluator:
+        """Move one entry per linear assumption so that it holds (affine solve in that entry)."""
+        for a in self.der.assumptions:
+            target = _last_variable(a, self.der)
+            if target is None:
+                continue
+            v = ev.values[target]
+            for idx in reversed(list(np.ndindex(*v.shape))):
+                def residual(t: float) -> float:
+                    w = v.copy()
+                    w[idx] = t
+                    e = ev.with_values({**ev.values, target: w})
+                    return float((e.evaluate(a.lhs.tree) - e.evaluate(a.rhs.tree)).ravel()[0])
+                r0, r1 = residual(0.0), residual(1.0)
+                if abs(r1 - r0) > 1e-12:
+                    v = v.copy()
+                    v[idx] = -r0 / (r1 - r0)
+                    ev = ev.with_values({**ev.values, target: v})
+                    break
+        return ev
+
+
+def _last_variable(a, der: Derivation) -> str | None:  # noqa: ANN001
+    names = [n.name for e in (a.lhs, a.rhs) for n in e.tree.walk() if isinstance(n, Name) and n.name in der.symbols]
+    names = [n for n in names if not der.symbols[n].generic]
+    return names[-1] if names else None
+
+
+def _describe_point(point: dict, atomizer: Atomizer) -> dict[str, str]:
+    """Name a probe point in the user's terms: x_1 = 2, exp(x_2) = 3/2, f(x_1) = -1."""
+    inverse_exp = {e: x for x, e in atomizer.exp_symbols.items()}
+    inverse_atom = {s: a for a, s in atomizer.atoms.items()}
+    out = {}
+    for s, v in point.items():
+        if s in inverse_exp:
+            out[f"exp({inverse_exp[s]})"] = str(v)
+        elif s in inverse_atom:
+            out[str(inverse_atom[s])] = str(v)
+        else:
+            out[str(s)] = str(v)
+    return out
+
+
+def matrix_text(m: Matrix) -> str:
+    return str(m.tolist())

@@ -1,0 +1,64 @@
+"""Command line: arguments, exit codes, nothing else. Exit 0 ok, 1 failed, 2 unusable input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+from .errors import DocgenError
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="docgen", description="Verified derivation documents.")
+    p.add_argument("--version", action="version", version=f"docgen {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("verify", help="check every link of every derivation")
+    v.add_argument("paths", nargs="*", default=["derivations"], help="files or folders (default: derivations/)")
+    v.add_argument("-v", "--verbose", action="store_true", help="show every link with its evidence")
+    v.add_argument("--json", metavar="FILE", help="write a machine-readable report ('-' for stdout)")
+    v.add_argument("--budget", type=float, metavar="SECONDS", help="symbolic time budget per link")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "verify":
+            return _verify(args)
+    except DocgenError as exc:
+        print(f"docgen: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return EXIT_INPUT
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .fsutil import atomic_write
+    from .report import json_report, text_report
+    from .verify import find_files, load_corpus, verify
+
+    if not find_files(args.paths):
+        raise DocgenError(f"no derivation files in {', '.join(args.paths)}")
+    missing = [p for p in args.paths if not __import__("os").path.exists(p)]
+    if missing:
+        raise DocgenError(f"no such file or folder: {', '.join(missing)}")
+    corpus = load_corpus(args.paths)
+    for err in corpus.errors:
+        print(f"docgen: {err}", file=sys.stderr)
+    results = verify(corpus.derivations, budget=args.budget)
+    out = text_report(results, verbose=args.verbose)
+    if args.json == "-":
+        sys.stdout.write(json_report(results, corpus.errors))
+    else:
+        sys.stdout.write(out)
+        if args.json:
+            atomic_write(args.json, json_report(results, corpus.errors))
+    if corpus.errors:
+        return EXIT_INPUT
+    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Exact decision procedures on SymPy entries: atoms, normal forms, rational probes.
+
+A link's difference A - B is first rewritten so that exp(Σ cᵢ xᵢ) becomes Π Eᵢ^cᵢ with Eᵢ
+independent positive symbols, logs are expanded under the symbols' assumptions, and every other
+function application becomes an opaque symbol. Zero as a rational function of those symbols is a
+proof (any values of the atoms, in particular the true ones, give zero). A random exact point of
+the same symbols refutes only when every atom can take its value freely: E's whose variable does
+not also appear bare, and generic (undefined) functions, whose values at distinct points are free.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from .concrete import GenericFunction  # noqa: F401  (documents which classes are generic)
+
+_E_PREFIX = "E_"
+
+
+@dataclass
+class Atomizer:
+    """Rewrites expressions over one shared set of atoms."""
+
+    exp_symbols: dict[sp.Symbol, sp.Symbol] = field(default_factory=dict)  # x -> E_x
+    atoms: dict[sp.Basic, sp.Symbol] = field(default_factory=dict)  # opaque atom -> symbol
+    generic: set[sp.Symbol] = field(default_factory=set)  # atom symbols free for probes
+    specific: set[sp.Symbol] = field(default_factory=set)  # atom symbols with fixed meaning
+
+    def prepare(self, e: sp.Expr) -> sp.Expr:
+        if e.has(sp.log):
+            e = sp.expand_log(e)
+        if e.has(sp.exp):
+            e = e.replace(lambda a: isinstance(a, sp.exp), self._exp)
+        funcs = [a for a in e.atoms(sp.Function, sp.Derivative) if not isinstance(a, sp.exp)]
+        if funcs:
+            mapping = {a: self._atom(a) for a in funcs}
+            e = e.xreplace(mapping)
+        return e
+
+    def _exp(self, node: sp.exp) -> sp.Expr:
+        arg = sp.expand(node.args[0])
+        terms = sp.Add.make_args(arg)
+        out = sp.S.One
+        for t in terms:
+            coeff, rest = t.as_coeff_Mul()
+            if not (coeff.is_Integer and isinstance(rest, sp.Symbol)):
+                return self._atom(node, specific=True)
+            out *= self._e_symbol(rest) ** coeff
+        return out
+
+    def _e_symbol(self, x: sp.Symbol) -> sp.Symbol:
+        if x not in self.exp_symbols:
+            self.exp_symbols[x] = sp.Symbol(_E_PREFIX + x.name, positive=True)
+        return self.exp_symbols[x]
+
+    def _atom(self, a: sp.Basic, specific: bool | None = None) -> sp.Symbol:
+        if a not in self.atoms:
+            s = sp.Dummy(f"a{len(self.atoms)}")
+            self.atoms[a] = s
+            is_generic = _is_generic(a) if specific is None else not specific
+            (self.generic if is_generic else self.specific).add(s)
+        return self.atoms[a]
+
+    def probeable(self, e: sp.Expr) -> bool:
+        """Whether exact random points of e's symbols are points of the original functions."""
+        free = e.free_symbols
+        if free & self.specific:
+            return False
+        return not any(x in free and ex in free for x, ex in self.exp_symbols.items())
+
+
+def _is_generic(a: sp.Basic) -> bool:
+    if isinstance(a, sp.Derivative):
+        return _is_generic(a.expr)
+    if isinstance(a, AppliedUndef):
+        return True
+    return getattr(type(a), "fdiff", None) is not None and type(a).__name__.rstrip("'").isidentifier() \
+        and not isinstance(a, (sp.log, sp.tanh, sp.sin, sp.cos, sp.Abs, sp.exp)) and _is_dynamic(a)
+
+
+def _is_dynamic(a: sp.Basic) -> bool:
+    # GenericFunction classes are created at run time; SymPy's own functions live in sympy.*
+    return not type(a).__module__.startswith("sympy")
+
+
+def is_zero(e: sp.Expr) -> bool:
+    """Exact: is e identically zero as a rational function of its symbols?"""
+    if e == 0:
+        return True
+    num, _ = sp.fraction(sp.together(e))
+    return sp.expand(num) == 0
+
+
+def random_value(rng: random.Random, positive: bool = False) -> sp.Rational:
+    """A random small rational, nonzero; positive when asked."""
+    while True:
+        v = Fraction(rng.randint(-9, 9), rng.randint(1, 5))
+        if positive:
+            v = abs(v)
+        if v != 0:
+            return sp.Rational(v.numerator, v.denominator)
+
+
+def probe_point(symbols: set[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, sp.Rational]:
+    """A random exact point; names sorted so that a seed gives the same point every run."""
+    ordered = sorted(symbols, key=lambda s: (s.name, getattr(s, "dummy_index", 0)))
+    return {s: random_value(rng, positive=bool(s.is_positive)) for s in ordered}

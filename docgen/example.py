@@ -1,0 +1,108 @@
+"""The worked example: every expression of every chain evaluated at the example's values.
+
+Values come from SymPy (exact derivatives of the concrete functions, then rounded) and are
+cross-checked against the NumPy evaluator, whose derivatives are finite differences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from .check import Checker
+from .concrete import Evaluator, to_rational
+from .expr import Node
+from .model import Derivation, Expr
+from .numeric import NumericEvaluator
+
+TOL = 1e-6
+
+
+@dataclass
+class ExampleResult:
+    """Values of the inputs, the definitions and each chain expression (floats, by rows)."""
+
+    sizes: dict[str, int]
+    inputs: dict[str, list[list[float]]]
+    definitions: dict[str, list[list[float]]]
+    parts: dict[str, list[list[list[float]]]]  # part label -> [start, step 1, ...]
+    claims: dict[str, list[list[float]]] = field(default_factory=dict)  # part label -> lhs value
+    problems: list[str] = field(default_factory=list)
+    fd_agree: bool = True
+
+
+def evaluate_example(der: Derivation) -> ExampleResult | None:
+    """Evaluate the example, or None when the derivation has none."""
+    ex = der.example
+    if ex is None:
+        return None
+    impl: dict[str, Node] = {name: e.tree for name, e in ex.functions.items()}
+    ev = Evaluator(der, ex.sizes, impl)
+    point = {}
+    for name, rows in ex.values.items():
+        for s, v in zip(ev.symbols[name], (to_rational(v) for row in rows for v in row)):
+            point[s] = v
+    num = _numeric(der, ex.sizes, impl)
+    result = ExampleResult(dict(ex.sizes), {n: _floats(np.array(v, dtype=float)) for n, v in
+                                            ((n, [[float(x) for x in r] for r in rows]) for n, rows in ex.values.items())}, {}, {})
+
+    def value(e: Expr, what: str) -> list[list[float]]:
+        exact = ev.evaluate(e.tree).xreplace(point)
+        vals = np.array(exact.evalf(20).tolist(), dtype=float)
+        approx = num.evaluate(e.tree)
+        if vals.shape != approx.shape or not np.allclose(vals, approx, rtol=TOL, atol=TOL):
+            result.fd_agree = False
+            result.problems.append(f"{what}: SymPy gives {_floats(vals)}, finite differences give {_floats(approx)}")
+        return _floats(vals)
+
+    for a in der.assumptions:
+        lhs, rhs = value(a.lhs, f"assumption {a.text}"), value(a.rhs, f"assumption {a.text}")
+        if not np.allclose(lhs, rhs, atol=1e-12):
+            result.problems.append(f"the example's values violate the assumption {a.text}")
+    for name, d in der.definitions.items():
+        result.definitions[name] = value(d.expr, f"definition {name}")
+    for part in der.parts:
+        exprs = [Checker.start(part)] + [s.expr for s in part.steps]
+        values = [value(e, f"{part.label} step {k}") for k, e in enumerate(exprs)]
+        claim = value(part.lhs, f"{part.label} claim")
+        if not np.allclose(np.array(claim), np.array(value(part.rhs, f"{part.label} claim")), rtol=1e-9, atol=1e-12):
+            result.problems.append(f"{part.label}: the claim's two sides differ at the example")
+        result.claims[part.label] = claim
+        first = np.array(values[0])
+        for k, v in enumerate(values[1:], 1):
+            if not np.allclose(first, np.array(v), rtol=1e-9, atol=1e-12):
+                result.problems.append(f"{part.label}: step {k} evaluates to {v}, the start to {values[0]}")
+        result.parts[part.label] = values
+    return result
+
+
+def _numeric(der: Derivation, sizes: dict[str, int], impl: dict[str, Node]) -> NumericEvaluator:
+    ex = der.example
+    assert ex is not None
+    values = {n: np.array([[float(x) for x in row] for row in rows]) for n, rows in ex.values.items()}
+    rng = np.random.default_rng(der.check.seed)
+    diffs = {n: rng.normal(0, 1, v.shape) for n, v in values.items() if der.symbols[n].variable}
+    functions: dict[str, object] = {}
+    base = NumericEvaluator(der, sizes, values, diffs, {})
+    for fn in der.functions.values():
+        body = impl[fn.name]
+
+        def f(a: np.ndarray, _body=body) -> np.ndarray:
+            return base.with_values({"t": a}).evaluate(_body)
+
+        def fp(a: np.ndarray, _f=f) -> np.ndarray:
+            h = 1e-6 * (1 + np.abs(a))
+            return (_f(a + h) - _f(a - h)) / (2 * h)
+
+        functions[fn.name] = (f, fp)
+    for name, sym in der.symbols.items():
+        if sym.generic:
+            functions[name] = impl[name]
+    base.functions = functions
+    return base
+
+
+def _floats(a: np.ndarray | sp.Matrix) -> list[list[float]]:
+    return [[float(v) for v in row] for row in np.asarray(a, dtype=float)]

@@ -1,0 +1,97 @@
+"""The expression tree of docgen's math language: small, frozen, independent of SymPy.
+
+Parsing produces these nodes; shape inference, exact (SymPy) evaluation, numeric (NumPy)
+evaluation and printing all walk the same tree, so what is printed is what was checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Iterator
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base of all expression nodes. `col` is the 0-based offset in the source text."""
+
+    def children(self) -> tuple[Node, ...]:
+        return ()
+
+    def walk(self) -> Iterator[Node]:
+        """This node and all its descendants, parents first."""
+        yield self
+        for child in self.children():
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    value: Fraction
+    col: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    name: str
+    col: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    arg: Node
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True)
+class BinOp(Node):
+    """`+ - * / @`. `*` and `/` scale by a scalar or act elementwise; `@` is the matrix product."""
+
+    op: str
+    left: Node
+    right: Node
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+
+@dataclass(frozen=True)
+class Pow(Node):
+    """A power with a literal exponent; elementwise for vectors and matrices."""
+
+    base: Node
+    exp: Fraction
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.base,)
+
+
+@dataclass(frozen=True)
+class Transpose(Node):
+    arg: Node
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A built-in (`exp`, `diag`, `D`, `d`, ...) or a declared generic function."""
+
+    func: str
+    args: tuple[Node, ...]
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return self.args
+
+
+def names_in(node: Node) -> set[str]:
+    """Every name referenced by the tree (symbols, definitions, dimensions)."""
+    return {n.name for n in node.walk() if isinstance(n, Name)}

@@ -1,0 +1,170 @@
+"""The derivation model: frozen dataclasses built from a loaded file by `spec.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Union
+
+from .errors import Location
+from .expr import Node
+
+Dim = Union[str, int]
+Shape = tuple[Dim, Dim]
+SCALAR: Shape = (1, 1)
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed expression with its source text, location and inferred shape."""
+
+    text: str
+    tree: Node
+    loc: Location
+    shape: Shape = SCALAR
+
+    def at(self, node: Node) -> Location:
+        """The location of a node of this expression's tree."""
+        return self.loc.shifted(getattr(node, "col", 0))
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DimSpec:
+    name: str
+    sizes: tuple[int, ...]
+    numeric: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A declared symbol: an independent variable, a constant, or a generic function (`of`)."""
+
+    name: str
+    shape: Shape
+    of: tuple[str, ...] = ()
+    assume: frozenset[str] = frozenset()
+    style: str = "plain"
+    description: str = ""
+    loc: Location | None = None
+
+    @property
+    def generic(self) -> bool:
+        return bool(self.of)
+
+    @property
+    def variable(self) -> bool:
+        """Independent and not constant: it gets a differential d(name)."""
+        return not self.of and "constant" not in self.assume
+
+
+@dataclass(frozen=True)
+class Function:
+    """A generic elementwise function f and the name of its derivative f'."""
+
+    name: str
+    derivative: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    expr: Expr
+    note: str = ""
+    style: str = "plain"
+
+
+@dataclass(frozen=True)
+class Assumption:
+    lhs: Expr
+    rhs: Expr
+    text: str
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Step:
+    expr: Expr
+    by: str = ""
+    note: str = ""
+    loc: Location | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """One claim and its chain: lhs = steps[0] = ... = steps[-1] (which is the rhs)."""
+
+    label: str
+    title: str
+    note: str
+    lhs: Expr
+    rhs: Expr
+    method: str  # "chain" or "differential"
+    wrt: str
+    steps: tuple[Step, ...]
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Example:
+    """Concrete values for a worked example; values are exact fractions, nested by shape."""
+
+    sizes: dict[str, int]
+    values: dict[str, tuple[tuple[Fraction, ...], ...]]
+    functions: dict[str, Expr]
+    digits: int = 4
+    note: str = ""
+    loc: Location | None = None
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    budget: float = 10.0
+    probes: int = 3
+    seed: int = 20241
+
+
+@dataclass(frozen=True)
+class Derivation:
+    id: str
+    title: str
+    path: str
+    language: str = "en"
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    layout: str = "denominator"
+    dims: dict[str, DimSpec] = field(default_factory=dict)
+    symbols: dict[str, Symbol] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    assumptions: tuple[Assumption, ...] = ()
+    parts: tuple[Part, ...] = ()
+    example: Example | None = None
+    check: CheckSettings = CheckSettings()
+    loc: Location | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.path))
+
+    def citations(self) -> list[tuple[str, Location | None]]:
+        """Every `by:` of every step, with its location."""
+        return [(s.by, s.loc) for p in self.parts for s in p.steps if s.by]
+
+    def size_assignments(self) -> list[dict[str, int]]:
+        """The concrete sizes for exact checks: the i-th size of every dimension together."""
+        if not self.dims:
+            return [{}]
+        count = max(len(d.sizes) for d in self.dims.values())
+        return [{n: d.sizes[min(i, len(d.sizes) - 1)] for n, d in self.dims.items()} for i in range(count)]
+
+    def numeric_sizes(self) -> dict[str, int]:
+        return {n: d.numeric for n, d in self.dims.items()}

@@ -15,7 +15,8 @@ from .expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
 MAX_LENGTH = 2000  # characters in one expression
 MAX_DEPTH = 48  # nesting of parentheses and calls
 MAX_DIGITS = 12  # digits in a numeric literal
-MAX_EXPONENT = 16  # |k| in x**k
+MAX_EXPONENT = 16  # |k| in x**k, and the product of the exponents of nested powers
+MAX_MAGNITUDE = 10**12  # numerators and denominators of numeric literals
 
 ELEMENTWISE = frozenset({"exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "sin", "cos", "abs"})
 
@@ -61,7 +62,8 @@ def parse_expr(text: str, location: Location | None = None) -> Node:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        col = (exc.offset or 1) - 1
+        # offset is 1-based in the stripped text (0 when the error is at its end)
+        col = (exc.offset - 1 if exc.offset else len(text.strip())) + _leading(text)
         raise ParseError(f"syntax error: {exc.msg}", loc.shifted(col)) from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise ParseError(f"expression cannot be parsed: {type(exc).__name__}", loc) from None
@@ -117,6 +119,7 @@ class _Converter:
         self.text = text
         self.lead = lead
         self.depth = 0
+        self.power = Fraction(1)  # product of the exponents of the enclosing powers
 
     def error(self, node: ast.AST, message: str) -> ParseError:
         col = getattr(node, "col_offset", 0) + self.lead
@@ -135,7 +138,16 @@ class _Converter:
         col = getattr(node, "col_offset", 0) + self.lead
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Pow):
-                return Pow(self.convert(node.left), self.exponent(node.right), col)
+                exp = self.exponent(node.right)
+                outer = self.power
+                self.power = outer * max(abs(exp), 1)
+                if self.power > MAX_EXPONENT:
+                    raise self.error(node, f"nested powers raise to the power {self.power}; "
+                                     f"at most {MAX_EXPONENT} in all")
+                try:
+                    return Pow(self.convert(node.left), exp, col)
+                finally:
+                    self.power = outer
             op = _BINOPS.get(type(node.op))
             if op is None:
                 raise self.error(node, f"operator {type(node.op).__name__} is not allowed")
@@ -197,8 +209,12 @@ class _Converter:
         if isinstance(value, float):
             if value != value or value in (float("inf"), float("-inf")):
                 raise self.error(node, "number literal is not finite")
-            return Fraction(self.text[start:end]) if end > start else Fraction(value)
-        return Fraction(value)
+            out = Fraction(self.text[start:end]) if end > start else Fraction(value)
+        else:
+            out = Fraction(value)
+        if abs(out.numerator) > MAX_MAGNITUDE or out.denominator > MAX_MAGNITUDE:
+            raise self.error(node, f"number literal is too large or too small (limit {MAX_MAGNITUDE:.0e})")
+        return out
 
     def exponent(self, node: ast.AST) -> Fraction:
         try:

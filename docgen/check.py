@@ -23,7 +23,7 @@ import sympy as sp
 from .concrete import Evaluator, Matrix, size_of
 from .errors import Location
 from .exact import Atomizer, is_zero, probe_point
-from .expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
+from .expr import BinOp, Call, Name, Neg, Node, Pow, Transpose, unparse
 from .model import Derivation, Expr, Part
 from .numeric import NumericEvaluator, RandomFunctions, random_point
 
@@ -74,6 +74,8 @@ class Link:
 
     def verdict(self) -> str:
         """Compact wording of the verdict, e.g. 'proven at n ∈ {2, 3, 4}'."""
+        if self.kind == "identification":
+            return "identification (structural: the differential has the form (∂f/∂x)ᵀ dx)"
         if self.status == PROVEN_ALL:
             return "proven for all sizes (identical after definitions)"
         if self.status == PROVEN:
@@ -161,7 +163,7 @@ class Checker:
             prev = step.expr
         if part.method == "differential":
             out.append(Link(part.label, len(part.steps) + 1, "identification", prev, part.rhs, prev.loc,
-                            status=PROVEN_ALL, evidence=["identification: the last differential has the form (∂f/∂x)ᵀ dx"]))
+                            status=PROVEN_ALL, evidence=["df = (∂f/∂x)ᵀ dx holds for every differential dx, so ∂f/∂x is read off"]))
         out.append(Link(part.label, 0, "claim", part.lhs, part.rhs, part.loc))
         return out
 
@@ -172,7 +174,9 @@ class Checker:
             return part.lhs
         tree = part.lhs.tree
         assert isinstance(tree, Call)
-        return Expr(f"d({part.lhs.text})", Call("d", (tree.args[0],)), part.lhs.loc, part.lhs.shape)
+        start = Call("d", (tree.args[0],))
+        shape = part.steps[0].expr.shape if part.steps else part.lhs.shape
+        return Expr(unparse(start), start, part.lhs.loc, shape)
 
     # -- one link ---------------------------------------------------------------------------
     def check(self, link: Link) -> Link:

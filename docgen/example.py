@@ -7,6 +7,7 @@ cross-checked against the NumPy evaluator, whose derivatives are finite differen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -26,6 +27,7 @@ class ExampleResult:
 
     sizes: dict[str, int]
     inputs: dict[str, list[list[float]]]
+    # (differential values used are in Example.differentials or all ones)
     definitions: dict[str, list[list[float]]]
     parts: dict[str, list[list[list[float]]]]  # part label -> [start, step 1, ...]
     claims: dict[str, list[list[float]]] = field(default_factory=dict)  # part label -> lhs value
@@ -44,6 +46,10 @@ def evaluate_example(der: Derivation) -> ExampleResult | None:
     for name, rows in ex.values.items():
         for s, v in zip(ev.symbols[name], (to_rational(v) for row in rows for v in row)):
             point[s] = v
+        dvals = differentials(der, name)
+        for s, v in zip(ev.symbols[name], (to_rational(v) for row in dvals for v in row)):
+            if s in ev.differentials:
+                point[ev.differentials[s]] = v
     num = _numeric(der, ex.sizes, impl)
     result = ExampleResult(dict(ex.sizes), {n: _floats(np.array(v, dtype=float)) for n, v in
                                             ((n, [[float(x) for x in r] for r in rows]) for n, rows in ex.values.items())}, {}, {})
@@ -78,12 +84,21 @@ def evaluate_example(der: Derivation) -> ExampleResult | None:
     return result
 
 
+def differentials(der: Derivation, name: str) -> tuple[tuple[Fraction, ...], ...]:
+    """The example's value of d(name): given under example.differentials, else all ones."""
+    ex = der.example
+    assert ex is not None
+    if name in ex.differentials:
+        return ex.differentials[name]
+    return tuple(tuple(Fraction(1) for _ in row) for row in ex.values[name])
+
+
 def _numeric(der: Derivation, sizes: dict[str, int], impl: dict[str, Node]) -> NumericEvaluator:
     ex = der.example
     assert ex is not None
     values = {n: np.array([[float(x) for x in row] for row in rows]) for n, rows in ex.values.items()}
-    rng = np.random.default_rng(der.check.seed)
-    diffs = {n: rng.normal(0, 1, v.shape) for n, v in values.items() if der.symbols[n].variable}
+    diffs = {n: np.array([[float(x) for x in row] for row in differentials(der, n)])
+             for n in values if der.symbols[n].variable}
     functions: dict[str, object] = {}
     base = NumericEvaluator(der, sizes, values, diffs, {})
     for fn in der.functions.values():

@@ -95,3 +95,38 @@ class Call(Node):
 def names_in(node: Node) -> set[str]:
     """Every name referenced by the tree (symbols, definitions, dimensions)."""
     return {n.name for n in node.walk() if isinstance(n, Name)}
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2}
+
+
+def unparse(node: Node) -> str:
+    """The tree in docgen's own syntax; parse(unparse(t)) == t."""
+    return _unparse(node, 0)
+
+
+def _unparse(node: Node, outer: int) -> str:
+    if isinstance(node, Num):
+        v = node.value
+        text = str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+        return f"({text})" if (v < 0 or v.denominator != 1) and outer > 0 else text
+    if isinstance(node, Name):
+        return node.name
+    if isinstance(node, Neg):
+        text = "-" + _unparse(node.arg, 3)
+        return f"({text})" if outer > 1 else text
+    if isinstance(node, Transpose):
+        return _unparse(node.arg, 5) + ".T"
+    if isinstance(node, Pow):
+        v = node.exp
+        # exponents are integers or halves, both exact as decimals
+        exp = str(v.numerator) if v.denominator == 1 else str(float(v))
+        if v < 0:
+            exp = f"({exp})"
+        return _unparse(node.base, 5) + "**" + exp
+    if isinstance(node, Call):
+        return f"{node.func}({', '.join(_unparse(a, 0) for a in node.args)})"
+    assert isinstance(node, BinOp)
+    prec = _PRECEDENCE[node.op]
+    text = f"{_unparse(node.left, prec)} {node.op} {_unparse(node.right, prec + 1)}"
+    return f"({text})" if prec < outer else text

@@ -123,6 +123,7 @@ class Example:
     digits: int = 4
     note: str = ""
     loc: Location | None = None
+    differentials: dict[str, tuple[tuple[Fraction, ...], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

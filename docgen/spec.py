@@ -323,6 +323,13 @@ class _Builder:
             if sym is None or sym.generic:
                 raise ModelError(f"example/values: {name!r} is not an independent symbol", where)
             values[name] = _matrix_value(raw, _concrete(sym.shape, sizes), where)
+        diffs = {}
+        for name, raw in spec.get("differentials", {}).items():
+            sym = symbols.get(name)
+            where = self.doc.loc("example", "differentials", name)
+            if sym is None or not sym.variable:
+                raise ModelError(f"example/differentials: {name!r} is not a variable symbol", where)
+            diffs[name] = _matrix_value(raw, _concrete(sym.shape, sizes), where)
         missing = [n for n, s in symbols.items() if not s.generic and n not in values]
         if missing:
             raise ModelError(f"example/values: give a value for {', '.join(missing)}", self.doc.loc("example"))
@@ -350,7 +357,8 @@ class _Builder:
                                      f"not {', '.join(sorted(extra))}", self.doc.loc(*keys))
             else:
                 raise ModelError(f"example/functions: {name!r} is not a generic function", self.doc.loc(*keys))
-        return Example(sizes, values, funcs, spec.get("digits", 4), spec.get("note", ""), self.doc.loc("example"))
+        return Example(sizes, values, funcs, spec.get("digits", 4), spec.get("note", ""),
+                       self.doc.loc("example"), diffs)
 
 
 def _free_names(tree: Node) -> set[str]:

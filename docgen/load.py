@@ -13,6 +13,7 @@ from .errors import LoadError, Location
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 50_000
+MAX_NESTING = 64  # nested mappings and sequences
 
 Path_ = tuple[Any, ...]
 
@@ -72,6 +73,12 @@ def load_bytes(raw: bytes, name: str) -> Document:
     text = text.removeprefix("\ufeff")
     try:
         node = _compose(text, name)
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, only a position
+        line = text[: exc.position].count("\n") + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise LoadError(f"invalid YAML: control character U+{code:04X} is not allowed",
+                        Location(name, line, column)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
@@ -88,12 +95,19 @@ def load_bytes(raw: bytes, name: str) -> Document:
 def _compose(text: str, name: str) -> yaml.Node | None:
     """Compose the YAML node graph after refusing anchors, aliases and explicit tags."""
     count = 0
+    depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         count += 1
         if count > MAX_NODES:
             raise LoadError(f"file has more than {MAX_NODES} YAML nodes", Location(name))
         mark = event.start_mark
         where = Location(name, mark.line + 1, mark.column + 1)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise LoadError(f"YAML nested deeper than {MAX_NESTING} levels", where)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise LoadError("YAML anchors and aliases (&, *) are not allowed", where)
         tag = getattr(event, "tag", None)
@@ -112,13 +126,28 @@ def _explicit_tag(event: yaml.Event) -> bool:
 _SAFE = yaml.SafeLoader("")
 
 
+def _where(node: yaml.Node, name: str) -> Location:
+    return Location(name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _construct(node: yaml.Node, name: str) -> Any:
+    """A scalar's value; values PyYAML cannot build (a 5000-digit integer, 2024-13-45) are errors."""
+    try:
+        return _SAFE.construct_object(node)
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        message = getattr(exc, "problem", None) or str(exc).split(";")[0]
+        raise LoadError(f"unreadable value {node.value[:40]!r}: {message}", _where(node, name)) from None
+
+
 def _convert(node: yaml.Node, path: Path_, marks: dict, name: str) -> Any:
     style = getattr(node, "style", None) or ""
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1, style)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _SAFE.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise LoadError("YAML merge keys (<<) are not allowed", _where(key_node, name))
+            key = _construct(key_node, name) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 where = Location(name, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 raise LoadError("mapping keys must be plain text", where)
@@ -130,7 +159,7 @@ def _convert(node: yaml.Node, path: Path_, marks: dict, name: str) -> Any:
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(child, path + (i,), marks, name) for i, child in enumerate(node.value)]
-    value = _SAFE.construct_object(node)
+    value = _construct(node, name)
     if isinstance(value, (datetime.date, datetime.datetime)):
         value = value.isoformat()  # dates in metadata are kept as written
     if not isinstance(value, (str, int, float, bool, type(None))):

@@ -29,9 +29,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "verify":
             return _verify(args)
     except DocgenError as exc:
-        print(f"docgen: {exc}", file=sys.stderr)
+        _print_error(exc)
         return exc.exit_code
     return EXIT_INPUT
+
+
+def _print_error(exc: DocgenError) -> None:
+    """One line per problem, each with its location."""
+    for err in getattr(exc, "errors", [exc]):
+        print(f"docgen: {err}", file=sys.stderr)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -46,9 +52,9 @@ def _verify(args: argparse.Namespace) -> int:
         raise DocgenError(f"no such file or folder: {', '.join(missing)}")
     corpus = load_corpus(args.paths)
     for err in corpus.errors:
-        print(f"docgen: {err}", file=sys.stderr)
+        _print_error(err)
     results = verify(corpus.derivations, budget=args.budget)
-    out = text_report(results, verbose=args.verbose)
+    out = text_report(results, verbose=args.verbose, unusable=len(corpus.errors))
     if args.json == "-":
         sys.stdout.write(json_report(results, corpus.errors))
     else:

@@ -41,7 +41,7 @@ def describe_link(link: Link) -> list[str]:
     return lines
 
 
-def text_report(results: list[Result], verbose: bool = False) -> str:
+def text_report(results: list[Result], verbose: bool = False, unusable: int = 0) -> str:
     lines = []
     for res in results:
         d = res.derivation
@@ -55,7 +55,8 @@ def text_report(results: list[Result], verbose: bool = False) -> str:
             if verbose or link.status == FAILED:
                 lines.extend("    " + line for line in describe_link(link))
     passed = sum(r.passed for r in results)
-    lines.append(f"{passed} passed, {len(results) - passed} failed")
+    tail = f" ({unusable} file{'s' if unusable != 1 else ''} unusable)" if unusable else ""
+    lines.append(f"{passed} passed, {len(results) - passed + unusable} failed{tail}")
     return "\n".join(lines) + "\n"
 
 

@@ -46,13 +46,39 @@ def find_files(paths: list[str]) -> list[Path]:
 
 
 def load_corpus(paths: list[str]) -> Corpus:
-    """Load and build every file; a broken file is an error, the others go on."""
+    """Load and build every file; a broken file is an error, the others go on.
+
+    A citation of an id that none of the files has is looked up among the other files of the
+    citing file's folder, so that one file can be verified on its own.
+    """
+    corpus = _load(find_files(paths), {})
+    wanted = {by for d in corpus.derivations for by, _ in d.citations() if by not in RULES}
+    have = {d.id for d in corpus.derivations}
+    if wanted - have:
+        loaded = {Path(d.path).resolve() for d in corpus.derivations}
+        folders = sorted({Path(d.path).parent for d in corpus.derivations})
+        extra = [p for f in folders for p in find_files([str(f)]) if p.resolve() not in loaded]
+        more = _load(extra, {d.id: d for d in corpus.derivations})
+        # only what is cited (directly or through another cited file) joins the corpus
+        by_id = {d.id: d for d in more.derivations}
+        todo, added = sorted(wanted - have), []
+        while todo:
+            cid = todo.pop()
+            if cid in by_id and cid not in have:
+                have.add(cid)
+                added.append(by_id[cid])
+                todo.extend(by for by, _ in by_id[cid].citations() if by not in RULES)
+        corpus.derivations.extend(sorted(added, key=lambda d: d.path))
+    return corpus
+
+
+def _load(files: list[Path], seen: dict[str, Derivation]) -> Corpus:
     from .spec import build_derivation
 
     ders: list[Derivation] = []
     errors: list[DocgenError] = []
-    seen: dict[str, Derivation] = {}
-    for path in find_files(paths):
+    seen = dict(seen)
+    for path in files:
         try:
             der = build_derivation(load_file(path))
         except DocgenError as exc:

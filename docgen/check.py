@@ -14,87 +14,34 @@ import random
 import signal
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
 import sympy as sp
 
 from .concrete import Evaluator, Matrix, size_of
-from .errors import Location
 from .exact import Atomizer, is_zero, probe_point
-from .expr import BinOp, Call, Name, Neg, Node, Pow, Transpose, unparse
+from .expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
 from .model import Derivation, Expr, Part
 from .numeric import NumericEvaluator, RandomFunctions, random_point
-
-PROVEN_ALL = "proven-all"  # for every size: identical once definitions are expanded
-PROVEN = "proven"  # exact, at the listed sizes
-NUMERIC = "numeric"  # numeric evidence only
-UNDECIDED = "undecided"  # budget spent, nothing refuted
-FAILED = "failed"
+from .verdict import (  # noqa: F401  (re-exported: check is where links are made)
+    FAILED,
+    NUMERIC,
+    PROVEN,
+    PROVEN_ALL,
+    UNDECIDED,
+    Link,
+    Witness,
+    chain_links,
+    chain_start,
+    format_sizes,
+)
 
 NUMERIC_TOL = 1e-6
 
 
 class Timeout(Exception):
     """The per-link budget for symbolic work is spent."""
-
-
-@dataclass(frozen=True)
-class Witness:
-    """A concrete point where the two sides differ, with both values."""
-
-    sizes: dict[str, int]
-    point: dict[str, str]
-    left: str
-    right: str
-    exact: bool
-    entry: tuple[int, int]
-
-
-@dataclass
-class Link:
-    """One equality A = B that was checked."""
-
-    part: str
-    index: int  # 0: claim; 1..k: step k (joins step k-1, or the start, to step k)
-    kind: str  # "claim" | "step" | "identification"
-    left: Expr
-    right: Expr
-    loc: Location | None
-    status: str = UNDECIDED
-    sizes: list[dict[str, int]] = field(default_factory=list)
-    evidence: list[str] = field(default_factory=list)
-    witness: Witness | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status != FAILED
-
-    def verdict(self) -> str:
-        """Compact wording of the verdict, e.g. 'proven at n ∈ {2, 3, 4}'."""
-        if self.kind == "identification":
-            return "identification (structural: the differential has the form (∂f/∂x)ᵀ dx)"
-        if self.status == PROVEN_ALL:
-            return "proven for all sizes (identical after definitions)"
-        if self.status == PROVEN:
-            return "proven at " + format_sizes(self.sizes)
-        if self.status == NUMERIC:
-            return "numeric evidence only"
-        if self.status == FAILED:
-            return "failed"
-        return "undecided (budget spent)"
-
-
-def format_sizes(assignments: list[dict[str, int]]) -> str:
-    if not assignments or not assignments[0]:
-        return "the declared sizes"
-    names = list(assignments[0])
-    if len(names) == 1:
-        return f"{names[0]} ∈ {{{', '.join(str(a[names[0]]) for a in assignments)}}}"
-    tuples = ", ".join("(" + ", ".join(str(a[n]) for n in names) + ")" for a in assignments)
-    return f"({', '.join(names)}) ∈ {{{tuples}}}"
 
 
 @contextmanager
@@ -150,33 +97,11 @@ class Checker:
 
     def links(self) -> list[Link]:
         """Every link of every part, in document order (steps, then the claim)."""
-        out: list[Link] = []
-        for part in self.der.parts:
-            out.extend(self.part_links(part))
-        return out
-
-    def part_links(self, part: Part) -> list[Link]:
-        out = []
-        prev = self.start(part)
-        for k, step in enumerate(part.steps, 1):
-            out.append(Link(part.label, k, "step", prev, step.expr, step.expr.loc))
-            prev = step.expr
-        if part.method == "differential":
-            out.append(Link(part.label, len(part.steps) + 1, "identification", prev, part.rhs, prev.loc,
-                            status=PROVEN_ALL, evidence=["df = (∂f/∂x)ᵀ dx holds for every differential dx, so ∂f/∂x is read off"]))
-        out.append(Link(part.label, 0, "claim", part.lhs, part.rhs, part.loc))
-        return out
+        return chain_links(self.der)
 
     @staticmethod
     def start(part: Part) -> Expr:
-        """The first expression of the chain: the claim's left side, or d(f) for a differential proof."""
-        if part.method != "differential":
-            return part.lhs
-        tree = part.lhs.tree
-        assert isinstance(tree, Call)
-        start = Call("d", (tree.args[0],))
-        shape = part.steps[0].expr.shape if part.steps else part.lhs.shape
-        return Expr(unparse(start), start, part.lhs.loc, shape)
+        return chain_start(part)
 
     # -- one link ---------------------------------------------------------------------------
     def check(self, link: Link) -> Link:

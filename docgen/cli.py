@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import __version__
 from .errors import DocgenError
@@ -20,6 +21,17 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("-v", "--verbose", action="store_true", help="show every link with its evidence")
     v.add_argument("--json", metavar="FILE", help="write a machine-readable report ('-' for stdout)")
     v.add_argument("--budget", type=float, metavar="SECONDS", help="symbolic time budget per link")
+    v.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                   help="worker processes (default 0: automatic, all cores for larger sets)")
+    v.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
+    v.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
+    b = sub.add_parser("build", help="verify, then render LaTeX/PDF, HTML and Markdown")
+    b.add_argument("paths", nargs="*", default=["derivations"], help="files or folders (default: derivations/)")
+    b.add_argument("--format", default="latex,pdf,html,md", metavar="LIST",
+                   help="comma-separated formats: latex, pdf, html, md (default: all)")
+    b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build/)")
+    b.add_argument("--templates", metavar="DIR", help="folder with templates overriding the built-in ones")
+    b.add_argument("--draft", action="store_true", help="render failing derivations too, failures marked")
     return p
 
 
@@ -28,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return _verify(args)
+        if args.command == "build":
+            return _build(args)
     except DocgenError as exc:
         _print_error(exc)
         return exc.exit_code
@@ -41,6 +55,7 @@ def _print_error(exc: DocgenError) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from .cache import VerdictCache
     from .fsutil import atomic_write
     from .report import json_report, text_report
     from .verify import find_files, load_corpus, verify
@@ -53,7 +68,8 @@ def _verify(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.paths)
     for err in corpus.errors:
         _print_error(err)
-    results = verify(corpus.derivations, budget=args.budget)
+    cache = VerdictCache(None if args.no_cache else Path(args.cache))
+    results = verify(corpus.derivations, budget=args.budget, jobs=args.jobs, cache=cache)
     out = text_report(results, verbose=args.verbose, unusable=len(corpus.errors))
     if args.json == "-":
         sys.stdout.write(json_report(results, corpus.errors))
@@ -64,6 +80,26 @@ def _verify(args: argparse.Namespace) -> int:
     if corpus.errors:
         return EXIT_INPUT
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .build import build, parse_formats
+
+    report = build(args.paths, parse_formats(args.format), Path(args.out),
+                   templates=Path(args.templates) if args.templates else None, draft=args.draft)
+    for err in report.errors:
+        print(f"docgen: {err}", file=sys.stderr)
+    for res in report.failed:
+        what = "rendered as a draft" if res.derivation.id in report.rendered else "not rendered"
+        print(f"docgen: {res.derivation.id} ({res.derivation.path}) fails verification: {what}"
+              " (see `docgen verify -v`)", file=sys.stderr)
+    for path in report.written:
+        print(f"wrote {path}")
+    if report.errors:
+        return EXIT_INPUT
+    return EXIT_FAILED if report.failed else EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,33 +6,18 @@ cross-checked against the NumPy evaluator, whose derivatives are finite differen
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 import sympy as sp
 
-from .check import Checker
 from .concrete import Evaluator, to_rational
 from .expr import Node
 from .model import Derivation, Expr
 from .numeric import NumericEvaluator
+from .verdict import ExampleResult, chain_start
 
 TOL = 1e-6
-
-
-@dataclass
-class ExampleResult:
-    """Values of the inputs, the definitions and each chain expression (floats, by rows)."""
-
-    sizes: dict[str, int]
-    inputs: dict[str, list[list[float]]]
-    # (differential values used are in Example.differentials or all ones)
-    definitions: dict[str, list[list[float]]]
-    parts: dict[str, list[list[list[float]]]]  # part label -> [start, step 1, ...]
-    claims: dict[str, list[list[float]]] = field(default_factory=dict)  # part label -> lhs value
-    problems: list[str] = field(default_factory=list)
-    fd_agree: bool = True
 
 
 def evaluate_example(der: Derivation) -> ExampleResult | None:
@@ -70,7 +55,7 @@ def evaluate_example(der: Derivation) -> ExampleResult | None:
     for name, d in der.definitions.items():
         result.definitions[name] = value(d.expr, f"definition {name}")
     for part in der.parts:
-        exprs = [Checker.start(part)] + [s.expr for s in part.steps]
+        exprs = [chain_start(part)] + [s.expr for s in part.steps]
         values = [value(e, f"{part.label} step {k}") for k, e in enumerate(exprs)]
         claim = value(part.lhs, f"{part.label} claim")
         if not np.allclose(np.array(claim), np.array(value(part.rhs, f"{part.label} claim")), rtol=1e-9, atol=1e-12):

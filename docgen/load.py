@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ class Document:
     path: str
     data: Any
     marks: dict[Path_, tuple[int, int, str]]  # key path -> (line, column, scalar style)
+    digest: str = ""  # sha256 of the file's bytes: what cached verdicts are keyed on
 
     def loc(self, *keys: Any) -> Location:
         """Location of the value at `keys`, or of its nearest located parent."""
@@ -89,7 +91,7 @@ def load_bytes(raw: bytes, name: str) -> Document:
         raise LoadError("file is empty", Location(name, 1))
     marks: dict[Path_, tuple[int, int, str]] = {}
     data = _convert(node, (), marks, name)
-    return Document(name, data, marks)
+    return Document(name, data, marks, hashlib.sha256(raw).hexdigest())
 
 
 def _compose(text: str, name: str) -> yaml.Node | None:

@@ -152,6 +152,7 @@ class Derivation:
     example: Example | None = None
     check: CheckSettings = CheckSettings()
     loc: Location | None = None
+    digest: str = ""  # sha256 of the source file
 
     def __hash__(self) -> int:
         return hash((self.id, self.path))

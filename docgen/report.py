@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from . import __version__
-from .check import FAILED, NUMERIC, PROVEN, PROVEN_ALL, UNDECIDED, Link
+from .verdict import FAILED, NUMERIC, PROVEN, PROVEN_ALL, UNDECIDED, Link
 from .verify import Result
 
 _SUMMARY = [(PROVEN_ALL, "proven for all sizes"), (PROVEN, "proven at sizes"),

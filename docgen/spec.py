@@ -134,6 +134,7 @@ class _Builder:
                 seed=int(check.get("seed", CheckSettings.seed)),
             ),
             loc=self.doc.loc(),
+            digest=self.doc.digest,
         )
 
     # -- declarations ---------------------------------------------------------------------

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .check import FAILED, Checker, Link
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+from .cache import VerdictCache, derivation_key
 from .errors import DocgenError, Location, ModelError
-from .example import ExampleResult, evaluate_example
 from .load import load_file
 from .model import Derivation
 from .rules import RULES
+from .verdict import FAILED, ExampleResult, Link
 
 
 @dataclass
@@ -124,27 +127,85 @@ def citation_order(ders: list[Derivation]) -> tuple[list[Derivation], dict[str, 
     return order, problems
 
 
-def verify(ders: list[Derivation], budget: float | None = None, examples: bool = True) -> list[Result]:
-    """Check every link of every derivation; results in the input order."""
+def check_one(der: Derivation, budget: float | None, examples: bool) -> tuple[list[Link], ExampleResult | None, str]:
+    """Check one derivation (SymPy is imported here, not before: a warm cache never needs it)."""
+    from .check import Checker
+    from .example import evaluate_example
+
+    checker = Checker(der, budget)
+    links = [checker.check(link) for link in checker.links()]
+    example, problem = None, ""
+    if examples and der.example is not None:
+        try:
+            example = evaluate_example(der)
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            problem = f"the example cannot be evaluated: {exc}"
+    return links, example, problem
+
+
+def _check_star(args: tuple) -> tuple[list[Link], ExampleResult | None, str]:
+    return check_one(*args)
+
+
+def verify(ders: list[Derivation], budget: float | None = None, examples: bool = True,
+           jobs: int = 1, cache: VerdictCache | None = None) -> list[Result]:
+    """Check every link of every derivation; results in the input order.
+
+    Args:
+        ders: the derivations (citations among them are resolved here).
+        budget: seconds of symbolic work per link (None: each derivation's own setting).
+        examples: evaluate the worked examples too.
+        jobs: worker processes for derivations that need checking (1: in this process).
+        cache: where verdicts are remembered between runs (None: always check).
+    """
     order, problems = citation_order(ders)
+    settings = {"budget": budget, "examples": examples}
+    keys: dict[str, str] = {}
+    for der in order:  # cited ones first, so their keys are known
+        cited = [keys[by] for by, _ in der.citations() if by in keys and by not in RULES]
+        keys[der.id] = derivation_key(der, cited, settings)
+    cache = cache or VerdictCache(None)
+    checked: dict[str, tuple[list[Link], ExampleResult | None, str]] = {}
+    todo = []
+    for der in ders:
+        hit = cache.get(keys[der.id], der)
+        if hit is not None:
+            checked[der.id] = (hit[0], hit[1], "")
+        else:
+            todo.append(der)
+    if jobs == 0:  # automatic: a pool pays off only beyond a few derivations
+        jobs = default_jobs() if len(todo) >= 4 else 1
+    if jobs > 1 and len(todo) > 1:
+        from . import check, example  # noqa: F401  (imported once here, inherited by forked workers)
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            outs = list(pool.map(_check_star, [(d, budget, examples) for d in todo]))
+    else:
+        outs = [check_one(d, budget, examples) for d in todo]
+    for der, out in zip(todo, outs):
+        checked[der.id] = out
+        if not out[2]:
+            cache.put(keys[der.id], out[0], out[1])
+
     results: dict[str, Result] = {}
     for der in order:
-        res = Result(der, problems=list(problems[der.id]))
-        checker = Checker(der, budget)
-        res.links = [checker.check(link) for link in checker.links()]
+        links, example, problem = checked[der.id]
+        res = Result(der, links=links, example=example, problems=list(problems[der.id]))
+        if problem:
+            res.problems.append(ModelError(problem, der.example.loc if der.example else der.loc))
         for by, loc in der.citations():
             cited = results.get(by)
             if cited is not None and not cited.passed:
                 res.problems.append(ModelError(f"cites {by!r}, which does not verify", loc))
-        if examples and der.example is not None:
-            try:
-                res.example = evaluate_example(der)
-            except (ArithmeticError, ValueError) as exc:
-                res.problems.append(ModelError(f"the example cannot be evaluated: {exc}", der.example.loc))
-            if res.example is not None:
-                res.problems.extend(ModelError(p, der.example.loc) for p in res.example.problems)
+        if example is not None:
+            where = der.example.loc if der.example else der.loc
+            res.problems.extend(ModelError(p, where) for p in example.problems)
         results[der.id] = res
     return [results[d.id] for d in ders]
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def failed_links(res: Result) -> list[Link]:

@@ -125,6 +125,8 @@ class Evaluator:
             return self._locals[node.name]
         if node.name in self.symbols:
             return self.symbols[node.name]
+        if node.name in self.sizes:  # a dimension used as a number
+            return Matrix([[sp.Integer(self.sizes[node.name])]])
         if node.name not in self._defs:
             self._defs[node.name] = self.evaluate(self.der.definitions[node.name].expr.tree)
         return self._defs[node.name]

@@ -66,6 +66,8 @@ class NumericEvaluator:
         name = node.name
         if name in self.values:
             return self.values[name]
+        if name in self.sizes:  # a dimension used as a number
+            return np.array([[float(self.sizes[name])]])
         sym = self.der.symbols.get(name)
         if sym is not None and sym.generic:
             impl = self.functions[name]

@@ -68,7 +68,7 @@ class _Infer:
         if node.name in s.definitions:
             return s.definitions[node.name]
         if node.name in s.dims:
-            raise self.error(node, f"dimension {node.name!r} is a size, not a value; e.g. ones({node.name})")
+            return SCALAR  # a dimension used as a number, e.g. sum(x) / n
         if node.name in s.functions:
             raise self.error(node, f"function {node.name!r} must be applied, e.g. {node.name}(x)")
         raise self.error(node, f"unknown name {node.name!r}: declare it under symbols or definitions")

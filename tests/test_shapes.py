@@ -125,7 +125,6 @@ def test_builtins(text, expected):
     ("ones(x)", "ones() takes dimension names or sizes 1..64"),
     ("ones(65)", "ones() takes dimension names or sizes 1..64"),
     ("eye(0.5)", "eye() takes dimension names or sizes 1..64"),
-    ("n + 1", "dimension 'n' is a size, not a value"),
     ("f + x", "function 'f' must be applied"),
     ("q", "unknown name 'q'"),
     ("g(x)", "unknown function 'g'"),
@@ -167,3 +166,8 @@ def test_locals_shadow_symbols():
     sc = scope()
     sc.locals = {"t": SCALAR}
     assert infer(parse_expr("tanh(t) + t", LOC), sc, LOC) == SCALAR
+
+
+def test_dimension_used_as_a_number_is_scalar():
+    # a dimension name stands for its size, e.g. the mean sum(x) / n
+    assert shape("sum(x) / n") == (1, 1)

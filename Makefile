@@ -18,9 +18,7 @@ SITE := site
 
 .PHONY: all help venv katex verify build test bench pdf html md publish serve clean distclean
 
-all: venv katex ## Set up, verify all derivations, then build every format
-	$(MAKE) --no-print-directory verify
-	$(MAKE) --no-print-directory build
+all: build ## Set up, verify all derivations, then build every format (only if inputs changed)
 
 help: ## List targets with one-line descriptions
 	@echo "Usage: make [target]   (default: $(.DEFAULT_GOAL))"
@@ -43,11 +41,34 @@ $(KATEX_STAMP): package.json package-lock.json
 
 katex: $(KATEX_STAMP) ## Install KaTeX into node_modules/ (npm ci from package-lock.json)
 
+# What a build reads: a stamp per format set is rebuilt only when one of these is newer, so a
+# second `make` does nothing. (docgen build verifies everything again; it writes all outputs
+# or none, and a failing derivation makes it exit 1, leaving the stamp old.)
+DERIVS   := $(shell find $(SRC) -type f \( -name '*.yaml' -o -name '*.yml' \) 2>/dev/null | sort)
+TEMPLATE_FILES := $(shell find templates -type f 2>/dev/null | sort)
+DOCGEN_SRC := $(wildcard docgen/*.py docgen/*.js docgen/schema/*.json)
+BUILD_INPUTS := $(DERIVS) $(TEMPLATE_FILES) $(DOCGEN_SRC) $(STAMP)
+
+$(OUT)/.stamp-all: $(BUILD_INPUTS) $(KATEX_STAMP)
+	$(PY) -m docgen build $(SRC) --out $(OUT)
+	touch $@
+
+$(OUT)/.stamp-pdf: $(BUILD_INPUTS)
+	$(PY) -m docgen build $(SRC) --format latex,pdf --out $(OUT)
+	touch $@
+
+$(OUT)/.stamp-html: $(BUILD_INPUTS) $(KATEX_STAMP)
+	$(PY) -m docgen build $(SRC) --format html --out $(OUT)
+	touch $@
+
+$(OUT)/.stamp-md: $(BUILD_INPUTS)
+	$(PY) -m docgen build $(SRC) --format md --out $(OUT)
+	touch $@
+
 verify: venv ## Verify every derivation in derivations/
 	$(PY) -m docgen verify $(SRC)
 
-build: venv katex ## Build all formats into build/
-	$(PY) -m docgen build $(SRC) --out $(OUT)
+build: $(OUT)/.stamp-all ## Build all formats into build/<id>/ (.tex .pdf .html .md)
 
 test: venv ## Run the test suite
 	$(PY) -m pytest -q
@@ -55,14 +76,11 @@ test: venv ## Run the test suite
 bench: venv ## Run the verification benchmark
 	$(PY) benchmarks/bench_verify.py
 
-pdf: venv ## Build the PDF (LaTeX) output into build/
-	$(PY) -m docgen build $(SRC) --format pdf --out $(OUT)
+pdf: $(OUT)/.stamp-pdf ## Build the LaTeX and PDF output into build/ (latexmk -xelatex)
 
-html: venv katex ## Build the HTML output into build/ (KaTeX rendered server-side)
-	$(PY) -m docgen build $(SRC) --format html --out $(OUT)
+html: $(OUT)/.stamp-html ## Build the HTML output into build/ (KaTeX rendered server-side)
 
-md: venv ## Build the Markdown output into build/
-	$(PY) -m docgen build $(SRC) --format md --out $(OUT)
+md: $(OUT)/.stamp-md ## Build the Markdown output into build/
 
 publish: venv katex ## Publish the site into site/
 	$(PY) -m docgen publish --out $(SITE)

@@ -1,0 +1,174 @@
+"""The build pipeline: load, verify, render every format, then write. Read `build` top to bottom.
+
+Everything is gathered and checked first (loading, verification, rendering, KaTeX, TeX); files
+are written only at the end, each atomically, so a failed build leaves no half-written outputs.
+Output paths are made only from validated derivation ids and always stay inside `out`:
+`out/<id>/<id>.tex|.pdf|.html|.md`, and for HTML `out/<id>/katex/` (KaTeX's CSS and fonts,
+which the page links as `katex/katex.min.css`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DocgenError, ErrorGroup
+from .fsutil import atomic_write
+from .verify import Result, find_files, load_corpus, verify
+
+FORMATS = ("latex", "pdf", "html", "md")
+EXTENSIONS = {"latex": "tex", "pdf": "pdf", "html": "html", "md": "md"}
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+CACHE = ".cache"  # out/.cache/pdf/<sha256>.pdf: PDFs by the hash of their .tex and epoch
+
+
+@dataclass
+class BuildReport:
+    written: list[Path] = field(default_factory=list)  # in write order
+    rendered: list[str] = field(default_factory=list)  # ids rendered
+    failed: list[Result] = field(default_factory=list)  # failed verification (drafts included)
+    errors: list[DocgenError] = field(default_factory=list)  # files that could not be loaded
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        return 1 if self.failed else 0
+
+
+def parse_formats(text: str) -> set[str]:
+    """'latex,pdf' -> {'latex', 'pdf'}; an unknown name is a DocgenError."""
+    names = {f.strip().lower() for f in text.split(",") if f.strip()}
+    names = {"md" if n == "markdown" else "latex" if n == "tex" else n for n in names}
+    unknown = sorted(names - set(FORMATS))
+    if unknown or not names:
+        raise DocgenError(f"unknown format {', '.join(unknown) or '(none)'}: choose from "
+                          f"{', '.join(FORMATS)}")
+    return names
+
+
+def build(paths: list[str], formats: set[str], out: Path, templates: Path | None = None,
+          draft: bool = False) -> BuildReport:
+    """Verify the derivations under `paths` and write `formats` of each into `out`."""
+    from . import katex, tex
+    from .render import render_document
+
+    report = BuildReport()
+    clock = time.perf_counter()
+    # 1. the input: paths, formats, templates; then load and verify everything
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise DocgenError(f"no such file or folder: {', '.join(missing)}")
+    if not find_files(paths):
+        raise DocgenError(f"no derivation files in {', '.join(paths)}")
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown or not formats:
+        raise DocgenError(f"unknown format {', '.join(unknown) or '(none)'}: choose from "
+                          f"{', '.join(FORMATS)}")
+    if templates is not None and not Path(templates).is_dir():
+        raise DocgenError(f"--templates {templates}: no such folder")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DocgenError(f"--out {out}: exists and is not a folder")
+    corpus = load_corpus(paths)
+    report.errors = list(corpus.errors)
+    results = verify(corpus.derivations)
+    report.failed = [r for r in results if not r.passed]
+    chosen = [r for r in results if r.passed or draft]
+    report.timings["verify"] = time.perf_counter() - clock
+
+    # 2. where each document goes: only from ids the schema validated, and inside `out`
+    root = out.resolve()
+    dirs: dict[str, Path] = {}
+    for res in chosen:
+        did = res.derivation.id
+        target = (root / did).resolve()
+        if not ID_RE.match(did) or target.parent != root:
+            raise DocgenError(f"derivation id {did!r} cannot name an output folder",
+                              res.derivation.loc)
+        dirs[did] = out / did
+    refs = {r.derivation.id: {"title": r.derivation.title, "passed": r.passed,
+                              "href": {fmt: f"../{r.derivation.id}/{r.derivation.id}."
+                                            f"{EXTENSIONS[fmt]}" for fmt in FORMATS}}
+            for r in results}
+
+    # 3. render everything in memory; collect every problem before giving up
+    files: dict[Path, bytes] = {}
+    problems: list[DocgenError] = []
+    timings = {"render": 0.0, "katex": 0.0, "pdf": 0.0}
+    cache = root / CACHE / "pdf"
+    for res in chosen:
+        der = res.derivation
+        did, where = der.id, dirs[der.id]
+        label = f"{did} ({der.path})"
+        is_draft = not res.passed
+
+        def render(fmt: str, math: Callable[[list[tuple[str, bool]]], list[str]] | None = None,
+                   res: Result = res, is_draft: bool = is_draft) -> str:
+            return render_document(res, fmt, templates=templates, math_to_html=math,
+                                   draft=is_draft, refs=refs)
+
+        try:
+            started = time.perf_counter()
+            if formats & {"latex", "pdf"}:
+                latex = render("latex")
+                if "latex" in formats:
+                    files[where / f"{did}.tex"] = latex.encode("utf-8")
+            if "md" in formats:
+                files[where / f"{did}.md"] = render("md").encode("utf-8")
+            if "html" in formats:
+                spent = [0.0]
+
+                def math(formulas: list[tuple[str, bool]], label: str = label,
+                         spent: list[float] = spent) -> list[str]:
+                    t0 = time.perf_counter()
+                    try:
+                        return katex.render_math(formulas)
+                    except katex.KatexError as exc:
+                        raise DocgenError(f"{label}: {exc.message}") from exc
+                    finally:
+                        spent[0] += time.perf_counter() - t0
+
+                files[where / f"{did}.html"] = render("html", math).encode("utf-8")
+                for rel, data in katex.assets().items():
+                    files[where / "katex" / rel] = data
+                timings["katex"] += spent[0]
+            timings["render"] += time.perf_counter() - started
+            if "pdf" in formats:
+                started = time.perf_counter()
+                epoch = tex.source_date_epoch(der.path)
+                key = hashlib.sha256(f"{epoch}\n{latex}".encode()).hexdigest()
+                hit = cache / f"{key}.pdf"
+                pdf = hit.read_bytes() if hit.is_file() else tex.compile_pdf(
+                    latex, did, label=label, epoch=epoch)
+                files[where / f"{did}.pdf"] = pdf
+                files[hit] = pdf
+                timings["pdf"] += time.perf_counter() - started
+        except DocgenError as exc:
+            problems.append(exc)
+            continue
+        report.rendered.append(did)
+    timings["render"] -= timings["katex"]
+    report.timings.update(timings)
+    if problems:
+        raise problems[0] if len(problems) == 1 else ErrorGroup(problems)
+
+    # 4. write, last: every path is inside `out`
+    for path, data in files.items():
+        resolved = path.resolve()
+        if root != resolved and root not in resolved.parents:
+            raise DocgenError(f"refusing to write outside {out}: {path}")
+        if path.parent.name == "fonts" or path.parent == cache or path.name == "katex.min.css":
+            if path.is_file() and path.read_bytes() == data:
+                continue  # unchanged asset: leave it (and its mtime) alone
+        atomic_write(path, data)
+        if path.parent != cache:
+            report.written.append(path)
+    report.timings["total"] = time.perf_counter() - clock
+    return report

@@ -54,9 +54,14 @@ def parse_formats(text: str) -> set[str]:
 
 
 def build(paths: list[str], formats: set[str], out: Path, templates: Path | None = None,
-          draft: bool = False) -> BuildReport:
-    """Verify the derivations under `paths` and write `formats` of each into `out`."""
+          draft: bool = False, *, cache: Path | None = None, jobs: int = 1) -> BuildReport:
+    """Verify the derivations under `paths` and write `formats` of each into `out`.
+
+    `cache` is the verdict cache folder (None: check everything), `jobs` the worker processes
+    for checking (0: automatic), both as for `docgen verify`.
+    """
     from . import katex, tex
+    from .cache import VerdictCache
     from .render import render_document
 
     report = BuildReport()
@@ -78,7 +83,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
         raise DocgenError(f"--out {out}: exists and is not a folder")
     corpus = load_corpus(paths)
     report.errors = list(corpus.errors)
-    results = verify(corpus.derivations)
+    results = verify(corpus.derivations, jobs=jobs, cache=VerdictCache(cache))
     report.failed = [r for r in results if not r.passed]
     chosen = [r for r in results if r.passed or draft]
     report.timings["verify"] = time.perf_counter() - clock

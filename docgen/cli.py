@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build/)")
     b.add_argument("--templates", metavar="DIR", help="folder with templates overriding the built-in ones")
     b.add_argument("--draft", action="store_true", help="render failing derivations too, failures marked")
+    b.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes for checking (default 0: automatic)")
+    b.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
+    b.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
     return p
 
 
@@ -83,14 +86,13 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .build import build, parse_formats
 
     report = build(args.paths, parse_formats(args.format), Path(args.out),
-                   templates=Path(args.templates) if args.templates else None, draft=args.draft)
+                   templates=Path(args.templates) if args.templates else None, draft=args.draft,
+                   cache=None if args.no_cache else Path(args.cache), jobs=args.jobs)
     for err in report.errors:
-        print(f"docgen: {err}", file=sys.stderr)
+        _print_error(err)
     for res in report.failed:
         what = "rendered as a draft" if res.derivation.id in report.rendered else "not rendered"
         print(f"docgen: {res.derivation.id} ({res.derivation.path}) fails verification: {what}"

@@ -360,3 +360,68 @@ def test_checking_is_deterministic(build):
     first = check_all(build, text)["step1"].witness
     second = check_all(build, text)["step1"].witness
     assert first == second
+
+
+# -- layouts and matrix variables ------------------------------------------------------------
+
+LAYOUT_HEAD = """\
+id: t
+title: test
+layout: LAYOUT
+dims:
+  n: {sizes: [2, 3], numeric: 5}
+  m: {sizes: [3, 2], numeric: 4}
+symbols:
+  x: {shape: [n]}
+  u: {shape: [m]}
+  W: {shape: [m, n]}
+"""
+
+
+@pytest.mark.parametrize("layout, claim", [
+    ("denominator", "D(W @ x, x) = W.T"),
+    ("numerator", "D(W @ x, x) = W"),
+    ("denominator", "D(u.T @ W @ x, W) = u @ x.T"),
+    ("numerator", "D(u.T @ W @ x, W) = x @ u.T"),
+    ("denominator", "D(x.T @ x, x) = 2 * x"),
+    ("numerator", "D(x.T @ x, x) = 2 * x.T"),
+    ("denominator", "D(sum(W @ x), x) = W.T @ ones(m)"),
+])
+def test_derivatives_in_both_layouts_are_proven(build, layout, claim):
+    rhs = claim.split(" = ")[1]
+    links = check_all(build, LAYOUT_HEAD.replace("LAYOUT", layout) + f"claim: {claim}\nsteps:\n  - {rhs}\n")
+    assert links["claim"].status == "proven", links["claim"].evidence
+
+
+def test_the_other_layout_is_refuted(build):
+    # numerator-layout answer W claimed in denominator layout: shapes n×m vs m×n only agree when
+    # square, so use the square case x -> A x
+    text = HEAD + "claim: D(A @ x, x) = A\nsteps:\n  - A\n"
+    link = check_all(build, text)["claim"]
+    assert link.status == "failed" and link.witness.exact
+
+
+MATRIX_DIFFERENTIAL = LAYOUT_HEAD.replace("LAYOUT", "denominator") + """\
+claim: D(u.T @ W @ x, W) = u @ x.T
+method: differential
+steps:
+  - u.T @ d(W) @ x
+  - tr(x @ u.T @ d(W))
+  - tr((u @ x.T).T @ d(W))
+"""
+
+
+def test_matrix_differential_with_constants_passes(build):
+    text = MATRIX_DIFFERENTIAL.replace("x: {shape: [n]}", "x: {shape: [n], assume: [constant]}") \
+        .replace("u: {shape: [m]}", "u: {shape: [m], assume: [constant]}")
+    links = check_all(build, text)
+    assert [links[k].status for k in ("step1", "step2", "step3", "identification4", "claim")] == \
+        ["proven", "proven", "proven", "proven-all", "proven"]
+
+
+def test_matrix_differential_without_constant_assumption_fails(build):
+    # u and x vary too: d(uᵀ W x) has du and dx terms, so the first step is wrong
+    links = check_all(build, MATRIX_DIFFERENTIAL)
+    link = links["step1"]
+    assert link.status == "failed" and link.witness.exact and link.loc.line == 14
+    assert links["claim"].status == "proven"  # the claim (a partial derivative) still holds

@@ -98,10 +98,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
             raise DocgenError(f"derivation id {did!r} cannot name an output folder",
                               res.derivation.loc)
         dirs[did] = out / did
-    refs = {r.derivation.id: {"title": r.derivation.title, "passed": r.passed,
-                              "href": {fmt: f"../{r.derivation.id}/{r.derivation.id}."
-                                            f"{EXTENSIONS[fmt]}" for fmt in FORMATS}}
-            for r in results}
+    refs = {r.derivation.id: r.derivation.title for r in results}  # titles of citations
 
     # 3. render everything in memory; collect every problem before giving up
     files: dict[Path, bytes] = {}

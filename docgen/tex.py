@@ -19,7 +19,7 @@ from .errors import DocgenError
 
 TIMEOUT = 300  # seconds per document
 LATEXMK_ARGS = ["-norc", "-xelatex", "-interaction=nonstopmode", "-halt-on-error",
-                "-no-shell-escape"]
+                "-no-shell-escape", "-latexoption=-file-line-error"]
 
 
 class TexError(DocgenError):
@@ -84,30 +84,47 @@ def compile_pdf(tex: str, jobname: str, *, label: str, epoch: int = 0) -> bytes:
         log = Path(tmp) / f"{jobname}.log"
         log_text = log.read_text("utf-8", "replace") if log.exists() else ""
         if proc.returncode != 0 or not pdf.is_file():
-            raise tex_error(label, log_text, tex, proc.stdout.decode("utf-8", "replace"))
+            raise tex_error(label, log_text, tex, proc.stdout.decode("utf-8", "replace"), jobname)
         return pdf.read_bytes()
 
 
 _LINE = re.compile(r"^l\.(\d+) ?(.*)$")
+_FILE_LINE = re.compile(r"^(.+?\.(?:tex|sty|cls|def|cfg|fd|aux|toc|out|ldf|clo)):(\d+): (.*)$")
 
 
-def tex_error(label: str, log: str, tex: str, output: str = "") -> TexError:
-    """A short error from a TeX log: the first `! ...` message and the .tex line it names."""
+def tex_error(label: str, log: str, tex: str, output: str = "", jobname: str = "") -> TexError:
+    """A short error from a TeX log: the first error message and the .tex line it names.
+
+    With -file-line-error, errors read `./<job>.tex:12: message` (or a package file's path when
+    the error is raised inside a package); a few fatal ones still start with `! `.
+    """
     lines = log.splitlines()
+    src_lines = tex.splitlines()
     for i, line in enumerate(lines):
-        if not line.startswith("!"):
+        m = _FILE_LINE.match(line)
+        if m:
+            where, n, message = m.group(1), int(m.group(2)), m.group(3).strip()
+        elif line.startswith("! "):
+            where, n, message = "", 0, line[2:].strip()
+        else:
             continue
-        message = line[1:].strip()
-        # a message may go on for a line or two (e.g. "! Undefined control sequence." is
-        # followed by context); the "l.N" line comes within a few lines
-        for follow in lines[i + 1:i + 30]:
-            m = _LINE.match(follow)
-            if m:
-                n = int(m.group(1))
-                src = tex.splitlines()[n - 1].strip() if 0 < n <= len(tex.splitlines()) else ""
-                shown = src if len(src) <= 120 else src[:117] + "..."
-                return TexError(f"{label}: LaTeX error at .tex line {n}: {message}"
-                                + (f"\n    {n} | {shown}" if shown else ""), n)
+        name = where.rsplit("/", 1)[-1]
+        in_main = (not where) or name == f"{jobname}.tex" or (not jobname and name.endswith(".tex"))
+        if in_main and not n:
+            # the "l.N" line within the next lines gives the line of the current file
+            for follow in lines[i + 1:i + 30]:
+                lm = _LINE.match(follow)
+                if lm:
+                    n = int(lm.group(1))
+                    break
+        if in_main and n:
+            src = src_lines[n - 1].strip() if 0 < n <= len(src_lines) else ""
+            shown = src if len(src) <= 120 else src[:117] + "..."
+            return TexError(f"{label}: LaTeX error at .tex line {n}: {message}"
+                            + (f"\n    {n} | {shown}" if shown else ""), n)
+        if where and not in_main:
+            return TexError(f"{label}: LaTeX error in {name} line {n} (a package or auxiliary "
+                            f"file, not the .tex): {message}")
         return TexError(f"{label}: LaTeX error: {message}")
     tail = [ln for ln in (output or log).splitlines() if ln.strip()][-3:]
     return TexError(f"{label}: LaTeX failed without a TeX error message"

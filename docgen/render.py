@@ -212,7 +212,7 @@ def _latex_inline_markdown(text: str) -> str:
 
 # -- Markdown text -------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~$&])")
 
 
 def md_escape(text: str) -> str:
@@ -559,7 +559,7 @@ def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> 
         "summary": f.prose(der.summary, "summary") if der.summary else "",
         "tags": [f.text(t) for t in der.tags],
         "sources": sources,
-        "layout": f.prose(LAYOUT_SENTENCE[(lang, der.layout)], "layout"),
+        "layout": f.prose(LAYOUT_SENTENCE[(lang, der.layout)], "layout", inline=True),
         "layout_name": der.layout,
         "symbols": symbols,
         "functions": functions,

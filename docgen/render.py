@@ -329,8 +329,14 @@ class Formatter:
                 check_math(body, where)
         if self.fmt == "html":
             return self._html_prose(s, inline)
-        out = []
-        for kind, body in tokens:
+        out: list[str] = []
+        for n, (kind, body) in enumerate(tokens):
+            if self.fmt == "md" and kind == "inline" and n >= 2 and tokens[n - 2][0] == "inline" \
+                    and tokens[n - 1][0] == "text" and not (tokens[n - 1][1][:1].isspace()
+                                                         or tokens[n - 1][1][-1:].isspace()):
+                # `$`a`$，$`b`$`: the dollars around "，" would pair up as math for
+                # Markdown-with-dollar-math converters; a space keeps them apart.
+                out.append(" ")
             if kind == "text":
                 out.append(_latex_inline_markdown(body) if self.fmt == "latex" else body.replace("<", "&lt;"))
             elif kind == "code":

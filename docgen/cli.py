@@ -97,8 +97,15 @@ def _build(args: argparse.Namespace) -> int:
         what = "rendered as a draft" if res.derivation.id in report.rendered else "not rendered"
         print(f"docgen: {res.derivation.id} ({res.derivation.path}) fails verification: {what}"
               " (see `docgen verify -v`)", file=sys.stderr)
+    assets: dict[Path, int] = {}  # KaTeX's CSS and fonts: one line per katex/ folder
     for path in report.written:
-        print(f"wrote {path}")
+        folder = next((p for p in path.parents if p.name == "katex"), None)
+        if folder is None:
+            print(f"wrote {path}")
+        else:
+            assets[folder] = assets.get(folder, 0) + 1
+    for folder, count in assets.items():
+        print(f"wrote {folder}/ (KaTeX CSS and fonts, {count} file{'s' * (count != 1)})")
     if report.errors:
         return EXIT_INPUT
     return EXIT_FAILED if report.failed else EXIT_OK

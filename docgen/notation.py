@@ -372,8 +372,6 @@ class DocLatexPrinter(LatexPrinter):
             return P_MUL if self._settings["sum_style"] == "ones" else P_OPERATOR
         if isinstance(e, (sp.Mul, MatMul, HadamardProduct, ElemDiv, Differential)):
             return P_MUL
-        if isinstance(e, Differential):
-            return P_MUL
         if isinstance(e, Frac):
             return P_FRAC
         if isinstance(e, (sp.Pow, HadamardPower, Transpose, Transposed, Inverse, Inv)):
@@ -434,7 +432,7 @@ class DocLatexPrinter(LatexPrinter):
             return greek_tex
         return r"\text{" + sub + "}"
 
-    def _print_Symbol(self, expr: sp.Symbol, style: str | None = None) -> str:
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
         return self.name(expr.name)
 
     def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
@@ -520,6 +518,8 @@ class DocLatexPrinter(LatexPrinter):
         s = self._print(e)
         if first and kind is not None and isinstance(core, kind):
             return s
+        if isinstance(core, Differential) and self._is_name(ops(core)[0]):
+            return s  # d x is read as one symbol
         if self.prec(e) <= P_MUL or isinstance(core, (HadamardProduct, ElemDiv)):
             return self.wrap(s)
         return s

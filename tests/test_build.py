@@ -52,7 +52,15 @@ def test_two_builds_are_byte_identical(two_builds):
     first, second = tree(out1), tree(out2)
     assert first.keys() == second.keys()
     differ = [name for name in first if first[name] != second[name]]
-    assert not differ
+    if differ:
+        import difflib
+
+        name = differ[0]
+        diff = difflib.unified_diff(first[name].decode("utf-8", "replace").splitlines(),
+                                    second[name].decode("utf-8", "replace").splitlines(),
+                                    "build 1", "build 2", n=0, lineterm="")
+        pytest.fail(f"{len(differ)} files differ between two builds: {differ}\n"
+                    f"first difference, in {name}:\n" + "\n".join(list(diff)[:12]))
 
 
 def test_written_files_stay_inside_out(two_builds):

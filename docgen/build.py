@@ -14,6 +14,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +106,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     problems: list[DocgenError] = []
     timings = {"render": 0.0, "katex": 0.0, "pdf": 0.0}
     cache = root / CACHE / "pdf"
+    pdf_jobs: list[tuple[str, Path, str, str, int]] = []
     for res in chosen:
         der = res.derivation
         did, where = der.id, dirs[der.id]
@@ -143,25 +145,39 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
                 timings["katex"] += spent[0]
             timings["render"] += time.perf_counter() - started
             if "pdf" in formats:
-                started = time.perf_counter()
-                epoch = tex.source_date_epoch(der.path)
-                key = hashlib.sha256(f"{epoch}\n{latex}".encode()).hexdigest()
-                hit = cache / f"{key}.pdf"
-                pdf = hit.read_bytes() if hit.is_file() else tex.compile_pdf(
-                    latex, did, label=label, epoch=epoch)
-                files[where / f"{did}.pdf"] = pdf
-                files[hit] = pdf
-                timings["pdf"] += time.perf_counter() - started
+                pdf_jobs.append((did, where, label, latex, tex.source_date_epoch(der.path)))
         except DocgenError as exc:
             problems.append(exc)
             continue
         report.rendered.append(did)
+
+    # 4. compile the PDFs, a few at a time (each is its own TeX process); reuse cached ones
+    def compile_one(job: tuple[str, Path, str, str, int]) -> tuple[Path, Path, bytes]:
+        did, where, label, latex, epoch = job
+        hit = cache / (hashlib.sha256(f"{epoch}\n{latex}".encode()).hexdigest() + ".pdf")
+        if hit.is_file():
+            return where / f"{did}.pdf", hit, hit.read_bytes()
+        return where / f"{did}.pdf", hit, tex.compile_pdf(latex, did, label=label, epoch=epoch)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, min(len(pdf_jobs), os.cpu_count() or 1))) as pool:
+        for job, future in [(job, pool.submit(compile_one, job)) for job in pdf_jobs]:
+            try:
+                target, hit, pdf = future.result()
+            except DocgenError as exc:
+                problems.append(exc)
+                if job[0] in report.rendered:
+                    report.rendered.remove(job[0])
+                continue
+            files[target] = pdf
+            files[hit] = pdf
+    timings["pdf"] = time.perf_counter() - started
     timings["render"] -= timings["katex"]
     report.timings.update(timings)
     if problems:
         raise problems[0] if len(problems) == 1 else ErrorGroup(problems)
 
-    # 4. write, last: every path is inside `out`
+    # 5. write, last: every path is inside `out`
     for path, data in files.items():
         resolved = path.resolve()
         if root != resolved and root not in resolved.parents:

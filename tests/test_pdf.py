@@ -119,3 +119,23 @@ def test_source_date_epoch(monkeypatch, tmp_path):
     (tmp_path / "x.yaml").write_text("id: x\n")
     assert tex.source_date_epoch(tmp_path / "x.yaml") == 0  # not in git: constant
     assert tex.source_date_epoch(softmax_file()) >= 0
+
+
+def test_tex_error_in_a_build_names_the_derivation_and_writes_nothing(tmp_path):
+    need_tex()
+    from buildhelp import GOOD, write
+
+    from docgen.errors import DocgenError
+
+    src = write(tmp_path / "src", "good.yaml", GOOD)
+    write(tmp_path / "tpl" / "latex", "document.tex.j2",
+          "\\documentclass{article}\n\\begin{document}\n<< doc.title >>\n\\nosuchmacro\n"
+          "\\end{document}\n")
+    out = tmp_path / "out"
+    with pytest.raises(DocgenError) as info:
+        pipeline.build([str(src)], {"md", "latex", "pdf"}, out, templates=tmp_path / "tpl",
+                       cache=tmp_path / "verdicts")
+    message = str(info.value)
+    assert message.startswith(f"right-gradient ({src}): LaTeX error at .tex line 4: "
+                              "Undefined control sequence."), message
+    assert not out.exists()

@@ -44,19 +44,30 @@ class Atomizer:
 
     def _exp(self, node: sp.exp) -> sp.Expr:
         arg = sp.expand(node.args[0])
-        terms = sp.Add.make_args(arg)
-        out = sp.S.One
-        for t in terms:
-            coeff, rest = t.as_coeff_Mul()
-            if not (coeff.is_Integer and isinstance(rest, sp.Symbol)):
-                return self._atom(node, specific=True)
-            out *= self._e_symbol(rest) ** coeff
-        return out
+        terms = [t.as_coeff_Mul() for t in sp.Add.make_args(arg)]
+        if not all(c.is_Integer and _is_monomial(m) for c, m in terms):
+            return self._atom(node, specific=True)
+        if all(isinstance(m, sp.Symbol) for _, m in terms):
+            # exp(Σ cᵢ xᵢ) = Π Eᵢ^cᵢ: one positive symbol per variable, probes stay exact
+            out = sp.S.One
+            for c, m in terms:
+                out *= self._e_symbol(m) ** c
+            return out
+        # exp(k·u) for a polynomial u (e.g. a row of W h + b): one symbol per u, so that
+        # exp(u), exp(-u) and exp(2u) stay related without a symbol per monomial
+        g = sp.igcd(*[int(c) for c, _ in terms])
+        base = sp.expand(arg / g)
+        if sp.Add.make_args(base)[0].as_coeff_Mul()[0] < 0:
+            base, g = -base, -g
+        return self._e_symbol(base) ** g
 
-    def _e_symbol(self, x: sp.Symbol) -> sp.Symbol:
-        if x not in self.exp_symbols:
-            self.exp_symbols[x] = sp.Symbol(_E_PREFIX + x.name, positive=True)
-        return self.exp_symbols[x]
+    def _e_symbol(self, m: sp.Expr) -> sp.Symbol:
+        """E_m = exp(m), an independent positive symbol (sound for proofs: any values, in
+        particular the true ones, make a zero rational function zero)."""
+        if m not in self.exp_symbols:
+            name = _E_PREFIX + str(m).replace(" ", "")
+            self.exp_symbols[m] = sp.Dummy(name, positive=True)
+        return self.exp_symbols[m]
 
     def _atom(self, a: sp.Basic, specific: bool | None = None) -> sp.Symbol:
         if a not in self.atoms:
@@ -71,7 +82,13 @@ class Atomizer:
         free = e.free_symbols
         if free & self.specific:
             return False
-        return not any(x in free and ex in free for x, ex in self.exp_symbols.items())
+        for m, em in self.exp_symbols.items():
+            if em not in free:
+                continue
+            # exp of a product of variables: their values are not free to choose one by one
+            if not isinstance(m, sp.Symbol) or m in free:
+                return False
+        return True
 
 
 def _is_generic(a: sp.Basic) -> bool:
@@ -86,6 +103,15 @@ def _is_generic(a: sp.Basic) -> bool:
 def _is_dynamic(a: sp.Basic) -> bool:
     # GenericFunction classes are created at run time; SymPy's own functions live in sympy.*
     return not type(a).__module__.startswith("sympy")
+
+
+def _is_monomial(e: sp.Expr) -> bool:
+    """A symbol, or a product of symbols with positive integer powers."""
+    for f in sp.Mul.make_args(e):
+        base, exp = f.as_base_exp()
+        if not (isinstance(base, sp.Symbol) and exp.is_Integer and exp > 0):
+            return False
+    return True
 
 
 def is_zero(e: sp.Expr) -> bool:

@@ -166,3 +166,14 @@ def test_output_folder_must_be_a_folder(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(DocgenError, match="not a folder"):
         pipeline.build([str(src)], {"md"}, tmp_path / "file")
+
+
+def test_missing_programs_skip_locally_but_fail_in_ci(monkeypatch):
+    from buildhelp import need
+
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no-such-program-docgen"):
+        need("no-such-program-docgen")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        need("no-such-program-docgen")

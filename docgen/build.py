@@ -25,7 +25,7 @@ from .verify import Result, find_files, load_corpus, verify
 FORMATS = ("latex", "pdf", "html", "md")
 EXTENSIONS = {"latex": "tex", "pdf": "pdf", "html": "html", "md": "md"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
-CACHE = ".cache"  # out/.cache/pdf/<sha256>.pdf: PDFs by the hash of their .tex and epoch
+CACHE = ".cache"  # out/.cache/pdf/<id>_<sha256>.pdf: PDFs by the hash of their .tex and epoch
 
 
 @dataclass
@@ -154,7 +154,8 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     # 4. compile the PDFs, a few at a time (each is its own TeX process); reuse cached ones
     def compile_one(job: tuple[str, Path, str, str, int]) -> tuple[Path, Path, bytes]:
         did, where, label, latex, epoch = job
-        hit = cache / (hashlib.sha256(f"{epoch}\n{latex}".encode()).hexdigest() + ".pdf")
+        digest = hashlib.sha256(f"{epoch}\n{latex}".encode()).hexdigest()
+        hit = cache / f"{did}_{digest}.pdf"
         if hit.is_file():
             return where / f"{did}.pdf", hit, hit.read_bytes()
         return where / f"{did}.pdf", hit, tex.compile_pdf(latex, did, label=label, epoch=epoch)
@@ -188,5 +189,11 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
         atomic_write(path, data)
         if path.parent != cache:
             report.written.append(path)
+    # forget cached PDFs of older versions of the documents just built ('_' is never in an id)
+    keep = {p.name for p in files if p.parent == cache}
+    for did, *_ in pdf_jobs:
+        for old in cache.glob(f"{did}_*.pdf"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
     report.timings["total"] = time.perf_counter() - clock
     return report

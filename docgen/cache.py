@@ -72,7 +72,7 @@ class VerdictCache:
             "example": None if example is None else asdict(example),
         }
         try:
-            atomic_write(self._path(key), json.dumps(data, sort_keys=True, ensure_ascii=False))
+            atomic_write(self._path(key), json.dumps(data, ensure_ascii=False))  # insertion order is meaningful
         except OSError:
             pass  # a read-only project still verifies; it is only slower next time
 
@@ -93,12 +93,17 @@ def _links_from(rows: list[dict[str, Any]], der: Derivation) -> list[Link]:
         if (row["part"], row["index"], row["kind"]) != (link.part, link.index, link.kind):
             raise ValueError("cached links do not match the derivation")
         link.status = row["status"]
-        link.sizes = [dict(s) for s in row["sizes"]]
+        # JSON was written with sorted keys: restore the derivation's order of dimensions
+        link.sizes = [_in_dim_order(s, der) for s in row["sizes"]]
         link.evidence = list(row["evidence"])
         w = row["witness"]
         link.witness = None if w is None else Witness(
-            dict(w["sizes"]), dict(w["point"]), w["left"], w["right"], bool(w["exact"]), tuple(w["entry"]))
+            _in_dim_order(w["sizes"], der), dict(w["point"]), w["left"], w["right"], bool(w["exact"]), tuple(w["entry"]))
     return links
+
+
+def _in_dim_order(sizes: dict[str, int], der: Derivation) -> dict[str, int]:
+    return {n: sizes[n] for n in der.dims if n in sizes}
 
 
 def _example_from(data: dict[str, Any] | None) -> ExampleResult | None:

@@ -18,6 +18,7 @@ from typing import Iterator
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from .concrete import Evaluator, Matrix, size_of
 from .exact import Atomizer, is_zero, probe_point
@@ -94,6 +95,7 @@ class Checker:
         self.budget = budget_seconds if budget_seconds is not None else der.check.budget
         self.naive = naive
         self._evaluators: dict[tuple, tuple[Evaluator, dict]] = {}
+        self._simplified = 0
 
     def links(self) -> list[Link]:
         """Every link of every part, in document order (steps, then the claim)."""
@@ -150,6 +152,7 @@ class Checker:
         assignments = sorted(self.der.size_assignments(), key=lambda a: sum(a.values()))
         deadline = time.perf_counter() + self.budget
         unresolved = False
+        self._simplified = 0
         for sizes in assignments:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
@@ -169,9 +172,12 @@ class Checker:
                 link.sizes.append(sizes)
             else:
                 unresolved = True
+        if self._simplified:
+            link.evidence.append(f"simplify was needed for {self._simplified} entr{'y' if self._simplified == 1 else 'ies'}")
         if link.sizes and not unresolved:
             link.status = PROVEN
-            link.evidence.append("exact normal form is 0 at " + format_sizes(link.sizes))
+            how = "exact normal form (and simplify) is 0" if self._simplified else "exact normal form is 0"
+            link.evidence.append(f"{how} at " + format_sizes(link.sizes))
         elif link.sizes:
             link.status = PROVEN
             link.evidence.append("exact at " + format_sizes(link.sizes) + " only")
@@ -231,7 +237,7 @@ class Checker:
                     link.evidence.append(f"numeric check differs at {format_sizes([sizes])} (relative error {err:.1e})")
                     return FAILED
             if sp.simplify(a - b) == 0:
-                link.evidence.append("simplify needed")
+                self._simplified += 1
                 continue
             undecided = True
         return UNDECIDED if undecided else PROVEN
@@ -268,8 +274,7 @@ class Checker:
             err = np.abs(a - b).max() / scale
             if err > tol:
                 i, j = np.unravel_index(np.argmax(np.abs(a - b)), a.shape)
-                point = {n: np.array2string(v.ravel() if v.shape[1] == 1 else v, precision=4, separator=", ")
-                         for n, v in ev.values.items()}
+                point = {n: _numeric_text(v) for n, v in ev.values.items()}
                 return Witness(sizes, point, f"{a[i, j]:.6g}", f"{b[i, j]:.6g}", False, (int(i), int(j))), err, what
             return None, tol, what
         return None, -1.0, what
@@ -347,10 +352,32 @@ def _describe_point(point: dict, atomizer: Atomizer) -> dict[str, str]:
         if s in inverse_exp:
             out[f"exp({inverse_exp[s]})"] = str(v)
         elif s in inverse_atom:
-            out[str(inverse_atom[s])] = str(v)
+            out[user_term(inverse_atom[s])] = str(v)
         else:
             out[str(s)] = str(v)
     return out
+
+
+def _numeric_text(v: np.ndarray) -> str:
+    """A value on one line: a number, a vector [a, b], a matrix [[a, b], [c, d]]."""
+    if v.size == 1:
+        return f"{float(v.ravel()[0]):.4g}"
+    rows = [", ".join(f"{float(x):.4g}" for x in row) for row in v]
+    if v.shape[1] == 1:
+        return "[" + ", ".join(f"{float(x):.4g}" for x in v.ravel()) + "]"
+    return "[" + ", ".join(f"[{r}]" for r in rows) + "]"
+
+
+def user_term(atom: sp.Basic) -> str:
+    """An atom as the user would write it: y, z_1, ∂y/∂x_2, f'(x_1), log(x_1 + x_2)."""
+    if isinstance(atom, sp.Derivative):
+        inner = user_term(atom.expr)
+        wrt = "".join(f"∂{v}" + (f"^{k}" if k > 1 else "") for v, k in atom.variable_count)
+        order = sum(k for _, k in atom.variable_count)
+        return f"∂{'^' + str(order) if order > 1 else ''}{inner}/{wrt}"
+    if isinstance(atom, AppliedUndef):
+        return type(atom).__name__  # a generic dependent y(x): its value at the point
+    return str(atom)
 
 
 def matrix_text(m: Matrix) -> str:

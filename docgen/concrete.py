@@ -229,13 +229,31 @@ class Evaluator:
     def _derivative(self, node: Call) -> Matrix:
         fnode, xnode = node.args
         assert isinstance(xnode, Name)
+        if xnode.name in self.der.definitions:
+            return self._derivative_by_intermediate(fnode, xnode.name)
         f = self.evaluate(fnode)
         x = self.symbols[xnode.name]
+        return self._jacobian(f, x)
+
+    def _jacobian(self, f: Matrix, x: Matrix) -> Matrix:
         if f.shape == (1, 1):
             den = x.applyfunc(lambda v: sp.diff(f[0], v))
         else:
             den = Matrix(x.rows, f.rows, lambda i, j: sp.diff(f[j], x[i]))
         return den if self.der.layout == "denominator" else den.T
+
+    def _derivative_by_intermediate(self, fnode: Node, name: str) -> Matrix:
+        """∂f/∂z for z := expr: z's name becomes free symbols, then takes its value again."""
+        value = self._Name(Name(name))
+        free = Matrix(value.rows, value.cols, lambda i, j: sp.Dummy(entry_name(name, i, j, value.rows, value.cols)))
+        saved_defs, saved_locals = self._defs, self._locals
+        self._defs, self._locals = {}, {**saved_locals, name: free}
+        try:
+            f = self.evaluate(fnode)
+        finally:
+            self._defs, self._locals = saved_defs, saved_locals
+        back = dict(zip(free, value))
+        return self._jacobian(f, free).xreplace(back)
 
     def _differential(self, f: Matrix) -> Matrix:
         def total(e: sp.Expr) -> sp.Expr:

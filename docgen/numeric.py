@@ -144,7 +144,7 @@ class NumericEvaluator:
     def _derivative(self, node: Call) -> Array:
         fnode, xnode = node.args
         name = xnode.name  # type: ignore[attr-defined]
-        x = self.values[name]
+        x = self.values[name] if name in self.values else self.evaluate(xnode)  # an intermediate
         h = STEP * (1 + np.abs(x).max())
         cols = []
         for idx in np.ndindex(*x.shape):

@@ -76,7 +76,7 @@ def json_report(results: list[Result], errors: list[Any]) -> str:
             for r in results
         ],
         "passed": sum(r.passed for r in results),
-        "failed": sum(not r.passed for r in results),
+        "failed": sum(not r.passed for r in results) + len(errors),
     }
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 

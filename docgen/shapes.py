@@ -152,11 +152,19 @@ class _Infer:
         fnode, xnode = node.args
         assert isinstance(xnode, Name)
         sym = self.scope.symbols.get(xnode.name)
-        if sym is None or sym.generic:
-            raise self.error(xnode, f"D(f, {xnode.name}): {xnode.name!r} must be an independent symbol")
-        if "symmetric" in sym.assume:
+        if xnode.name in self.scope.definitions:
+            # ∂f/∂z for an intermediate z := ...: f's dependence through the name z, held free
+            x = self.scope.definitions[xnode.name]
+            if not is_column(x) and not is_scalar(x):
+                raise self.error(xnode, f"D(f, {xnode.name}): an intermediate must be a scalar or a column vector")
+        elif sym is None or sym.generic:
+            raise self.error(xnode, f"D(f, {xnode.name}): {xnode.name!r} must be an independent symbol "
+                                    "or a definition")
+        elif "symmetric" in sym.assume:
             raise self.error(xnode, "derivatives with respect to a symmetric matrix are not supported")
-        f, x = self.shape(fnode), sym.shape
+        else:
+            x = sym.shape
+        f = self.shape(fnode)
         if is_scalar(f):
             den = x
         elif is_column(f) and is_column(x):

@@ -110,6 +110,7 @@ class _Builder:
         assumptions = self.assumptions()
         parts = self.parts()
         example = self.collect(lambda: self.example(dims, symbols, functions)) if "example" in d else None
+        self.errors.sort(key=lambda e: (e.location.line, e.location.column) if e.location else (0, 0))
         raise_all(self.errors)
         check = d.get("check", {})
         return Derivation(
@@ -263,7 +264,13 @@ class _Builder:
         return out
 
     def part(self, prefix: tuple, spec: dict, label: str) -> Part:
-        lhs, rhs = self.equation(spec["claim"], *prefix, "claim")
+        try:
+            lhs, rhs = self.equation(spec["claim"], *prefix, "claim")
+        except DocgenError:
+            # still report the steps' own problems, then the claim's
+            for j, raw in enumerate(spec["steps"]):
+                self.collect(lambda: self.step(raw, (*prefix, "steps", j), None))
+            raise
         method = spec.get("method", "chain")
         wrt = spec.get("wrt", "")
         start_shape = lhs.shape
@@ -299,13 +306,13 @@ class _Builder:
         return Part(label, spec.get("title", ""), spec.get("note", ""), lhs, rhs, method, wrt,
                     tuple(steps), self.doc.loc(*prefix, "claim"))
 
-    def step(self, raw: Any, keys: tuple, shape: Shape) -> Step:
+    def step(self, raw: Any, keys: tuple, shape: Shape | None) -> Step:
         if isinstance(raw, str):
             raw, ekeys = {"expr": raw}, keys
         else:
             ekeys = (*keys, "expr")
         e = self.expr(raw["expr"], *ekeys)
-        if e.shape != shape:
+        if shape is not None and e.shape != shape:
             raise ModelError(f"step has shape {show(e.shape)}, but the chain has shape {show(shape)}", e.loc)
         return Step(e, raw.get("by", ""), raw.get("note", ""), self.doc.loc(*keys))
 

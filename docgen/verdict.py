@@ -47,19 +47,34 @@ class Link:
     def ok(self) -> bool:
         return self.status != FAILED
 
-    def verdict(self) -> str:
-        """Compact wording of the verdict, e.g. 'proven at n ∈ {2, 3, 4}'."""
+    def verdict(self, language: str = "en") -> str:
+        """Compact wording of the verdict, e.g. 'proven at n ∈ {2, 3, 4}' (or in Chinese)."""
+        words = _VERDICTS["zh" if language == "zh" else "en"]
         if self.kind == "identification":
-            return "identification (structural: the differential has the form (∂f/∂x)ᵀ dx)"
-        if self.status == PROVEN_ALL:
-            return "proven for all sizes (identical after definitions)"
+            return words["identification"]
         if self.status == PROVEN:
-            return "proven at " + format_sizes(self.sizes)
-        if self.status == NUMERIC:
-            return "numeric evidence only"
-        if self.status == FAILED:
-            return "failed"
-        return "undecided (budget spent)"
+            return words[PROVEN].format(sizes=format_sizes(self.sizes))
+        return words[self.status]
+
+
+_VERDICTS = {
+    "en": {
+        "identification": "identification (structural: the differential has the form (∂f/∂x)ᵀ dx)",
+        PROVEN_ALL: "proven for all sizes (identical after definitions)",
+        PROVEN: "proven at {sizes}",
+        NUMERIC: "numeric evidence only",
+        FAILED: "failed",
+        UNDECIDED: "undecided (budget spent)",
+    },
+    "zh": {
+        "identification": "辨识（结构：微分形如 (∂f/∂x)ᵀ dx）",
+        PROVEN_ALL: "对所有维数成立（展开定义后完全相同）",
+        PROVEN: "已在 {sizes} 上精确证明",
+        NUMERIC: "仅有数值证据",
+        FAILED: "不成立",
+        UNDECIDED: "未定（时间预算用尽）",
+    },
+}
 
 
 def format_sizes(assignments: list[dict[str, int]]) -> str:

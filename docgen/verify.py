@@ -112,8 +112,10 @@ def citation_order(ders: list[Derivation]) -> tuple[list[Derivation], dict[str, 
         if state.get(d.id) == 2:
             return
         if state.get(d.id) == 1:
-            cycle = " -> ".join(stack[stack.index(d.id):] + [d.id])
-            problems[d.id].append(ModelError(f"citation cycle: {cycle}", d.loc))
+            members = stack[stack.index(d.id):]
+            cycle = " -> ".join(members + [d.id])
+            for member in members:  # every member fails, not only the one seen first
+                problems[member].append(ModelError(f"citation cycle: {cycle}", by_id[member].loc))
             return
         state[d.id] = 1
         for by, _ in d.citations():

@@ -67,8 +67,6 @@ def test_citation_cycle_is_an_error(write):
     assert not results[0].passed
 
 
-@pytest.mark.xfail(strict=True, reason="verify.py: in a citation cycle a <-> b only the first member "
-                   "is flagged; b is checked before a has a result, so b passes while citing a failing a")
 def test_every_member_of_a_citation_cycle_fails(write):
     ders = corpus(write, ("a", "exp(x)", "b"), ("b", "exp(x)", "a"))
     results = verify(ders, examples=False)

@@ -106,6 +106,42 @@ class Checker:
         return chain_start(part)
 
     # -- one link ---------------------------------------------------------------------------
+    def check_all(self) -> list[Link]:
+        """Check every link; a claim whose chain is proven follows by transitivity."""
+        links = self.links()
+        for link in links:
+            if link.kind != "claim":
+                self.check(link)
+        return self.finish_claims(links)
+
+    def finish_claims(self, links: list[Link]) -> list[Link]:
+        """Check the claims once their chains are checked (by transitivity where possible)."""
+        for link in links:
+            if link.kind != "claim":
+                continue
+            chain = [k for k in links if k.part == link.part and k.kind != "claim"]
+            if self.naive or not self._by_transitivity(link, chain):
+                self.check(link)
+        return links
+
+    def _by_transitivity(self, claim: Link, chain: list[Link]) -> bool:
+        """lhs = s1 = ... = sk = rhs, every link proven at sizes S: the claim holds at S."""
+        if not chain or any(k.status not in (PROVEN, PROVEN_ALL) for k in chain):
+            return False
+        t0 = time.perf_counter()
+        proven = [k for k in chain if k.status == PROVEN]
+        if not proven:
+            claim.status = PROVEN_ALL
+        else:
+            common = [s for s in proven[0].sizes if all(s in k.sizes for k in proven[1:])]
+            if not common:
+                return False
+            claim.status, claim.sizes = PROVEN, common
+        claim.evidence.append("follows from the chain: every link is proven (transitivity)")
+        self._numeric(claim)  # still an independent numeric witness on the claim itself
+        claim.seconds = time.perf_counter() - t0
+        return True
+
     def check(self, link: Link) -> Link:
         t0 = time.perf_counter()
         if link.kind == "identification":

@@ -60,7 +60,7 @@ class Link:
 _VERDICTS = {
     "en": {
         "identification": "identification (structural: the differential has the form (∂f/∂x)ᵀ dx)",
-        PROVEN_ALL: "proven for all sizes (identical after definitions)",
+        PROVEN_ALL: "proven for all sizes",
         PROVEN: "proven at {sizes}",
         NUMERIC: "numeric evidence only",
         FAILED: "failed",
@@ -68,7 +68,7 @@ _VERDICTS = {
     },
     "zh": {
         "identification": "辨识（结构：微分形如 (∂f/∂x)ᵀ dx）",
-        PROVEN_ALL: "对所有维数成立（展开定义后完全相同）",
+        PROVEN_ALL: "对所有维数成立",
         PROVEN: "已在 {sizes} 上精确证明",
         NUMERIC: "仅有数值证据",
         FAILED: "不成立",

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 
 from .cache import VerdictCache, derivation_key
 from .errors import DocgenError, Location, ModelError
@@ -129,26 +128,6 @@ def citation_order(ders: list[Derivation]) -> tuple[list[Derivation], dict[str, 
     return order, problems
 
 
-def check_one(der: Derivation, budget: float | None, examples: bool) -> tuple[list[Link], ExampleResult | None, str]:
-    """Check one derivation (SymPy is imported here, not before: a warm cache never needs it)."""
-    from .check import Checker
-    from .example import evaluate_example
-
-    checker = Checker(der, budget)
-    links = [checker.check(link) for link in checker.links()]
-    example, problem = None, ""
-    if examples and der.example is not None:
-        try:
-            example = evaluate_example(der)
-        except (ArithmeticError, ValueError, TypeError) as exc:
-            problem = f"the example cannot be evaluated: {exc}"
-    return links, example, problem
-
-
-def _check_star(args: tuple) -> tuple[list[Link], ExampleResult | None, str]:
-    return check_one(*args)
-
-
 def verify(ders: list[Derivation], budget: float | None = None, examples: bool = True,
            jobs: int = 1, cache: VerdictCache | None = None) -> list[Result]:
     """Check every link of every derivation; results in the input order.
@@ -175,19 +154,15 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
             checked[der.id] = (hit[0], hit[1], "")
         else:
             todo.append(der)
-    if jobs == 0:  # automatic: a pool pays off only beyond a few derivations
-        jobs = default_jobs() if len(todo) >= 4 else 1
-    if jobs > 1 and len(todo) > 1:
-        from . import check, example  # noqa: F401  (imported once here, inherited by forked workers)
+    if jobs == 0:  # automatic: a pool pays off only beyond a little work
+        jobs = default_jobs() if sum(len(d.parts) for d in todo) >= 4 else 1
+    if todo:
+        from .runner import run  # imports SymPy: only when something needs checking
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-            outs = list(pool.map(_check_star, [(d, budget, examples) for d in todo]))
-    else:
-        outs = [check_one(d, budget, examples) for d in todo]
-    for der, out in zip(todo, outs):
-        checked[der.id] = out
-        if not out[2]:
-            cache.put(keys[der.id], out[0], out[1])
+        for der, out in zip(todo, run(todo, budget, examples, jobs)):
+            checked[der.id] = (out.links, out.example, out.problem)
+            if not out.problem:
+                cache.put(keys[der.id], out.links, out.example)
 
     results: dict[str, Result] = {}
     for der in order:

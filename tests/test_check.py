@@ -68,7 +68,7 @@ steps:
         link = links[key]
         assert link.status == "proven-all"
         assert link.evidence == ["identical after expanding definitions"]
-        assert link.verdict() == "proven for all sizes (identical after definitions)"
+        assert link.verdict() == "proven for all sizes"
         assert link.witness is None and link.sizes == []
 
 

@@ -220,10 +220,14 @@ class Checker:
         else:
             link.status = UNDECIDED
 
+    def sides(self, link: Link, sizes: dict[str, int]) -> tuple[Matrix, Matrix]:
+        """Both sides of a link as explicit matrices at `sizes` (remembered per tree)."""
+        ev, _ = self.evaluator(sizes)
+        return ev.evaluate(link.left.tree), ev.evaluate(link.right.tree)
+
     def _exact_at(self, link: Link, sizes: dict[str, int], rng: random.Random) -> str:
         ev, elim = self.evaluator(sizes)
-        A = ev.evaluate(link.left.tree)
-        B = ev.evaluate(link.right.tree)
+        A, B = self.sides(link, sizes)
         if self.naive:
             ok = all(sp.simplify((a - b).xreplace(elim)) == 0 for a, b in zip(A, B))
             return PROVEN if ok else UNDECIDED

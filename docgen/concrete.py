@@ -68,6 +68,7 @@ class Evaluator:
         self.generic: dict[str, GenericFunction] = {}
         self._defs: dict[str, Matrix] = {}
         self._locals: dict[str, Matrix] = {}
+        self._memo: dict[Node, Matrix] = {}
         for name, sym in der.symbols.items():
             if not sym.generic:
                 self.symbols[name] = self._variable(name, sym.shape, sym.assume)
@@ -114,8 +115,15 @@ class Evaluator:
 
     # -- evaluation -------------------------------------------------------------------------
     def evaluate(self, node: Node) -> Matrix:
-        method = getattr(self, "_" + type(node).__name__)
-        return method(node)
+        """The value of a tree; whole chain expressions are remembered (a step is the right
+        side of one link and the left side of the next)."""
+        if self._locals:
+            return getattr(self, "_" + type(node).__name__)(node)
+        hit = self._memo.get(node)
+        if hit is None:
+            hit = getattr(self, "_" + type(node).__name__)(node)
+            self._memo[node] = hit
+        return hit
 
     def _Num(self, node: Num) -> Matrix:
         return Matrix([[sp.Rational(node.value.numerator, node.value.denominator)]])
@@ -217,11 +225,12 @@ class Evaluator:
 
     def _concrete_function(self, name: str, order: int) -> Callable[[sp.Expr], sp.Expr]:
         t = sp.Symbol("t", real=True)
-        self._locals = {"t": Matrix([[t]])}
+        saved = self._locals
+        self._locals = {**saved, "t": Matrix([[t]])}
         try:
             body = self.evaluate(self.impl[name])[0]
         finally:
-            self._locals = {}
+            self._locals = saved
         if order:
             body = sp.diff(body, t, order)
         return lambda u: body.subs(t, u)
@@ -249,7 +258,7 @@ class Evaluator:
         saved_defs, saved_locals = self._defs, self._locals
         self._defs, self._locals = {}, {**saved_locals, name: free}
         try:
-            f = self.evaluate(fnode)
+            f = self.evaluate(fnode)  # not remembered: locals are set
         finally:
             self._defs, self._locals = saved_defs, saved_locals
         back = dict(zip(free, value))

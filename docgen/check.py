@@ -120,11 +120,11 @@ class Checker:
             if link.kind != "claim":
                 continue
             chain = [k for k in links if k.part == link.part and k.kind != "claim"]
-            if self.naive or not self._by_transitivity(link, chain):
+            if self.naive or not self.by_transitivity(link, chain):
                 self.check(link)
         return links
 
-    def _by_transitivity(self, claim: Link, chain: list[Link]) -> bool:
+    def by_transitivity(self, claim: Link, chain: list[Link]) -> bool:
         """lhs = s1 = ... = sk = rhs, every link proven at sizes S: the claim holds at S."""
         if not chain or any(k.status not in (PROVEN, PROVEN_ALL) for k in chain):
             return False

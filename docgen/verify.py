@@ -129,15 +129,16 @@ def citation_order(ders: list[Derivation]) -> tuple[list[Derivation], dict[str, 
 
 
 def verify(ders: list[Derivation], budget: float | None = None, examples: bool = True,
-           jobs: int = 1, cache: VerdictCache | None = None) -> list[Result]:
+           jobs: int = 1, cache: VerdictCache | None = None, memory_mb: int | None = None) -> list[Result]:
     """Check every link of every derivation; results in the input order.
 
     Args:
         ders: the derivations (citations among them are resolved here).
         budget: seconds of symbolic work per link (None: each derivation's own setting).
         examples: evaluate the worked examples too.
-        jobs: worker processes for derivations that need checking (1: in this process).
+        jobs: worker processes for the checks (each link runs in a killable worker).
         cache: where verdicts are remembered between runs (None: always check).
+        memory_mb: address-space limit of each worker (None: the runner's default).
     """
     order, problems = citation_order(ders)
     settings = {"budget": budget, "examples": examples}
@@ -159,7 +160,8 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
     if todo:
         from .runner import run  # imports SymPy: only when something needs checking
 
-        for der, out in zip(todo, run(todo, budget, examples, jobs)):
+        limits = {} if memory_mb is None else {"memory_mb": memory_mb}
+        for der, out in zip(todo, run(todo, budget, examples, jobs, **limits)):
             checked[der.id] = (out.links, out.example, out.problem)
             if not out.problem:
                 cache.put(keys[der.id], out.links, out.example)

@@ -1,0 +1,73 @@
+"""The runner: checks in worker processes with a wall-clock and a memory limit."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from docgen import check, runner
+from docgen.verify import load_corpus
+
+SOURCE = """\
+id: small
+title: small
+dims:
+  n: {sizes: [2, 3]}
+symbols:
+  x: {shape: [n]}
+claim: D(sum(exp(x)), x) = exp(x)
+steps:
+  - D(ones(n).T @ exp(x), x)
+  - exp(x)
+"""
+
+
+@pytest.fixture
+def der(tmp_path):
+    path = tmp_path / "small.yaml"
+    path.write_text(SOURCE, encoding="utf-8")
+    return load_corpus([str(path)]).derivations[0]
+
+
+def test_links_are_checked_in_workers(der):
+    (out,) = runner.run([der], budget=None, examples=False, jobs=2)
+    assert [link.status for link in out.links] == ["proven", "proven", "proven"]
+
+
+def test_a_link_stuck_where_signals_cannot_reach_is_killed(der, monkeypatch):
+    def stuck(self, link):
+        # SIGALRM blocked: the in-process budget cannot interrupt this, as with SymPy in C code
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(60)
+
+    monkeypatch.setattr(check.Checker, "check", stuck)  # forked workers inherit the patch
+    t0 = time.monotonic()
+    (out,) = runner.run([der], budget=0.5, examples=False, jobs=1)
+    elapsed = time.monotonic() - t0
+    steps = [link for link in out.links if link.kind == "step"]
+    assert [link.status for link in steps] == ["undecided", "undecided"]
+    assert "stopped after 1.5 s (budget plus 1 s): the worker was killed" in steps[0].evidence
+    # two links, each killed at its budget plus one second, and the run goes on
+    assert elapsed < 2 * 1.5 + 3
+
+
+def test_a_link_over_the_memory_limit_is_undecided(der, monkeypatch):
+    def hungry(self, link):
+        return bytearray(2 * 1024**3)  # 2 GiB against a 512 MB address-space limit
+
+    monkeypatch.setattr(check.Checker, "check", hungry)
+    (out,) = runner.run([der], budget=5, examples=False, jobs=1, memory_mb=512)
+    step = out.links[0]
+    assert step.status == "undecided"
+    assert step.evidence == ["memory budget of 512 MB exceeded"]
+
+
+def test_a_bug_in_a_worker_is_raised_with_its_traceback(der, monkeypatch):
+    def broken(self, link):
+        raise KeyError("no such thing")
+
+    monkeypatch.setattr(check.Checker, "check", broken)
+    with pytest.raises(RuntimeError, match="KeyError: 'no such thing'"):
+        runner.run([der], budget=5, examples=False, jobs=1)

@@ -130,7 +130,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     files: dict[Path, bytes] = {}
     problems: list[DocgenError] = []
     timings = {"render": 0.0, "katex": 0.0, "pdf": 0.0}
-    cache = root / CACHE / "pdf"
+    cache = Path(pdf_cache).resolve() if pdf_cache is not None else root / CACHE / "pdf"
     pdf_jobs: list[tuple[str, Path, str, str, int]] = []
     pdf_keys: dict[str, str] = {}  # id -> key of its PDF
     manifest_path = root / CACHE / MANIFEST
@@ -147,8 +147,10 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
             if assets is None:
                 assets = katex.assets()
             for rel, data in assets.items():
-                files[where / "katex" / rel] = data  # written only where missing or different
+                files[(out if contexts is not None else where) / "katex" / rel] = data  # written only where missing or different
         doc = _document_key(base, res, refs, is_draft)
+        if contexts is not None:  # a site page also depends on its navigation, cited-by, ...
+            doc = _digest(doc, json.dumps(contexts.get(did), sort_keys=True, ensure_ascii=False))
         keys = {fmt: _digest(doc, fmt) for fmt in formats}
         if "pdf" in formats:
             epoch = tex.source_date_epoch(der.path)
@@ -166,8 +168,9 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
 
         def render(fmt: str, math: Callable[[list[tuple[str, bool]]], list[str]] | None = None,
                    res: Result = res, is_draft: bool = is_draft) -> str:
+            page = contexts.get(res.derivation.id) if contexts is not None and fmt == "html" else None
             return render_document(res, fmt, templates=templates, math_to_html=math,
-                                   draft=is_draft, refs=refs)
+                                   draft=is_draft, refs=refs, site=page)
 
         def keep(fmt: str, data: bytes, keys: dict[str, str] = keys,
                  targets: dict[str, Path] = targets) -> None:

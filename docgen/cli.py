@@ -54,6 +54,23 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes for checking (default 0: automatic)")
     srv.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
     srv.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
+    pub = sub.add_parser("publish", help="verify, render and write a static site (index, graph, notes)")
+    pub.add_argument("paths", nargs="*", default=["derivations"], help="files or folders (default: derivations/)")
+    pub.add_argument("--out", default="site", metavar="DIR", help="the site folder, replaced as a whole (default: site/)")
+    pub.add_argument("--format", default="html,pdf,md,latex", metavar="LIST",
+                     help="formats of each note: html (required), pdf, md, latex (default: all)")
+    pub.add_argument("--templates", metavar="DIR", help="folder with templates overriding the built-in ones")
+    pub.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes for checking (default 0: automatic)")
+    pub.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict and PDF cache folder (default .docgen-cache)")
+    pub.add_argument("--no-cache", action="store_true", help="check and compile everything, read and write no cache")
+    srv = sub.add_parser("serve", help="serve the site on 127.0.0.1, rebuilding what changes")
+    srv.add_argument("paths", nargs="*", default=["derivations"], help="files or folders to watch (default: derivations/)")
+    srv.add_argument("--port", type=int, default=8000, metavar="N", help="TCP port on 127.0.0.1 (default 8000; 0: any free port)")
+    srv.add_argument("--templates", metavar="DIR", help="folder with templates overriding the built-in ones (watched too)")
+    srv.add_argument("--interval", type=float, default=0.5, metavar="SECONDS", help="how often to look for changes (default 0.5)")
+    srv.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes for checking (default 0: automatic)")
+    srv.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
+    srv.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
     return p
 
 
@@ -64,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
             return _verify(args)
         if args.command == "build":
             return _build(args)
+        if args.command == "publish":
+            return _publish(args)
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "publish":
             return _publish(args)
         if args.command == "serve":
@@ -132,6 +153,31 @@ def _build(args: argparse.Namespace) -> int:
     if report.errors:
         return EXIT_INPUT
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from .build import parse_formats
+    from .site import publish
+
+    formats = parse_formats(args.format)
+    report = publish(args.paths, Path(args.out), formats=formats,
+                     templates=Path(args.templates) if args.templates else None,
+                     cache=None if args.no_cache else Path(args.cache), jobs=args.jobs)
+    graph = "" if report.graph else "; citation graph as a list (Graphviz `dot` not found)"
+    print(f"published {report.pages} note{'s' * (report.pages != 1)} to {report.out}/ "
+          f"({report.out}/index.html) in {report.seconds:.1f} s{graph}")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    if not 0 <= args.port <= 65535:
+        raise DocgenError(f"--port {args.port}: not a TCP port (0-65535)")
+    if args.interval <= 0:
+        raise DocgenError(f"--interval {args.interval}: must be positive")
+    return serve(args.paths, port=args.port, templates=Path(args.templates) if args.templates else None,
+                 cache=None if args.no_cache else Path(args.cache), jobs=args.jobs, interval=args.interval)
 
 
 def _publish(args: argparse.Namespace) -> int:

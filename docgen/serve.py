@@ -78,9 +78,9 @@ class Site:
             report = build(self.paths, set(SERVE_FORMATS), self.dir, self.templates, draft=True,
                            cache=self.cache, jobs=self.jobs, site=plan.hook)
             errors = [str(e) for e in report.errors]
-            write_site_pages(self.dir, plan.results, self.templates, plan.banner + errors,
-                             SERVE_FORMATS)
-            self._forget_removed({r.derivation.id for r in plan.results})
+            if not errors:  # a file that does not load: keep the last good index and pages
+                write_site_pages(self.dir, plan.results, self.templates, plan.banner, SERVE_FORMATS)
+                self._forget_removed({r.derivation.id for r in plan.results})
         except DocgenError as exc:
             lines = [line for err in getattr(exc, "errors", [exc]) for line in str(err).splitlines()]
             self._set_problems(lines)

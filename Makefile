@@ -82,11 +82,13 @@ html: $(OUT)/.stamp-html ## Build the HTML output into build/ (KaTeX rendered se
 
 md: $(OUT)/.stamp-md ## Build the Markdown output into build/
 
-publish: venv katex ## Publish the site into site/
-	$(PY) -m docgen publish --out $(SITE)
+PORT ?= 8000
 
-serve: venv ## Serve the site locally
-	$(PY) -m docgen serve
+publish: venv katex ## Verify, render and publish the static site into site/ (replaced as a whole; a failing note stops it)
+	$(PY) -m docgen publish $(SRC) --out $(SITE)
+
+serve: venv katex ## Serve a live preview on 127.0.0.1 (PORT=8000), rebuilding on changes (Ctrl-C stops)
+	$(PY) -m docgen serve $(SRC) --port $(PORT)
 
 clean: ## Remove build outputs, caches and __pycache__ dirs
 	rm -rf $(OUT) $(SITE) .docgen-cache .pytest_cache

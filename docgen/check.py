@@ -39,6 +39,7 @@ from .verdict import (  # noqa: F401  (re-exported: check is where links are mad
 )
 
 NUMERIC_TOL = 1e-6
+ALL_SIZES_BUDGET = 2.0  # seconds at most for the proof for every size, within the link's budget
 
 
 class Timeout(Exception):
@@ -95,6 +96,7 @@ class Checker:
         self.budget = budget_seconds if budget_seconds is not None else der.check.budget
         self.naive = naive
         self._evaluators: dict[tuple, tuple[Evaluator, dict]] = {}
+        self._index_form = None  # built on first use (allsizes.IndexForm)
         self._simplified = 0
 
     def links(self) -> list[Link]:
@@ -214,6 +216,10 @@ class Checker:
             link.status = PROVEN
             how = "exact normal form (and simplify) is 0" if self._simplified else "exact normal form is 0"
             link.evidence.append(f"{how} at " + format_sizes(link.sizes))
+            if not self.naive and self._all_sizes(link, deadline):
+                link.status = PROVEN_ALL
+                link.evidence.append("proven for every size in index notation (sums over symbolic sizes, "
+                                     "Kronecker deltas), cross-checked exactly at " + format_sizes(link.sizes))
         elif link.sizes:
             link.status = PROVEN
             link.evidence.append("exact at " + format_sizes(link.sizes) + " only")
@@ -224,6 +230,22 @@ class Checker:
         """Both sides of a link as explicit matrices at `sizes` (remembered per tree)."""
         ev, _ = self.evaluator(sizes)
         return ev.evaluate(link.left.tree), ev.evaluate(link.right.tree)
+
+    def _all_sizes(self, link: Link, deadline: float) -> bool:
+        """Try the index-notation proof for every size, inside what is left of the budget."""
+        from .allsizes import IndexForm, Unsupported, zero_for_all_sizes
+
+        remaining = min(deadline - time.perf_counter(), ALL_SIZES_BUDGET)
+        if remaining <= 0:
+            return False
+        if self._index_form is None:
+            self._index_form = IndexForm(self.der)
+        try:
+            with budget(remaining):
+                return zero_for_all_sizes(self._index_form, link.left.tree, link.right.tree, link.left.shape,
+                                          [(a.lhs.tree, a.rhs.tree) for a in self.der.assumptions])
+        except (Unsupported, Timeout):
+            return False
 
     def _exact_at(self, link: Link, sizes: dict[str, int], rng: random.Random) -> str:
         ev, elim = self.evaluator(sizes)
@@ -331,6 +353,12 @@ class Checker:
             return
         if witness is not None:
             link.witness = witness
+            if link.status == PROVEN and sizes not in link.sizes:
+                # exact at the declared sizes, wrong at this one: the claim depends on the size
+                link.status = FAILED
+                link.evidence.append(f"holds exactly at {format_sizes(link.sizes)} but not at "
+                                     f"{format_sizes([sizes])} (numeric, relative error {err:.1e})")
+                return
             if link.status in (PROVEN, PROVEN_ALL):
                 link.status = UNDECIDED
                 link.evidence.append(f"numeric check disagrees (relative error {err:.1e}) with the exact proof")

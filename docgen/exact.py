@@ -10,7 +10,9 @@ not also appear bare, and generic (undefined) functions, whose values at distinc
 
 from __future__ import annotations
 
+import math
 import random
+from functools import reduce
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -65,7 +67,7 @@ class Atomizer:
             return out
         # exp(k·u) for a polynomial u (e.g. a row of W h + b): one symbol per u, so that
         # exp(u), exp(-u) and exp(2u) stay related without a symbol per monomial
-        g = sp.igcd(*[int(c) for c, _ in terms])
+        g = reduce(math.gcd, [abs(int(c)) for c, _ in terms])
         base = sp.expand(arg / g)
         if sp.Add.make_args(base)[0].as_coeff_Mul()[0] < 0:
             base, g = -base, -g

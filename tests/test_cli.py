@@ -78,7 +78,7 @@ def test_good_file_passes(cwd, capsys):
     assert code == 0
     assert err == ""
     lines = out.splitlines()
-    assert lines[0] == "ok   smj (good.yaml): 3 links: 3 proven at sizes"
+    assert lines[0] == "ok   smj (good.yaml): 3 links: 3 proven for all sizes"
     assert lines[-1] == "1 passed, 0 failed"
     assert len(lines) == 2  # failing links only, unless -v
 
@@ -87,9 +87,10 @@ def test_verbose_shows_every_link_with_its_evidence(cwd, capsys):
     put(cwd, "good.yaml", GOOD)
     code, out, _ = run(capsys, "verify", "-v", "good.yaml")
     assert code == 0
-    assert "good.yaml:11:11: step 1: proven at n ∈ {2, 3}" in out
-    assert "good.yaml:13:5: step 2: proven at n ∈ {2, 3}" in out
-    assert "good.yaml:9:8: claim: proven at n ∈ {2, 3}" in out
+    assert "good.yaml:11:11: step 1: proven for all sizes" in out
+    assert "good.yaml:13:5: step 2: proven for all sizes" in out
+    assert "good.yaml:9:8: claim: proven for all sizes" in out
+    assert "cross-checked exactly at n ∈ {2, 3}" in out
     assert "D(s, x)  =  D(exp(x) / sum(exp(x)), x)" in out
     assert "- exact normal form is 0 at n ∈ {2, 3}" in out
     assert out.splitlines()[-1] == "1 passed, 0 failed"
@@ -143,7 +144,7 @@ def test_json_to_stdout_parses(cwd, capsys):
     assert doc["passed"] == 1 and doc["failed"] == 1 and doc["errors"] == []
     good, bad = doc["derivations"]
     assert (good["id"], good["passed"], bad["id"], bad["passed"]) == ("smj", True, "dropped-transpose", False)
-    assert [link["status"] for link in good["links"]] == ["proven", "proven", "proven"]
+    assert [link["status"] for link in good["links"]] == ["proven-all", "proven-all", "proven-all"]
     assert good["links"][0]["sizes"] == [{"n": 2}, {"n": 3}]
     failed = bad["links"][0]
     assert failed["status"] == "failed" and failed["location"] == "b-bad.yaml:11:5"

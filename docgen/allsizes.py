@@ -1,0 +1,274 @@
+"""Proofs for every size: both sides of a link in index notation, with the sizes as symbols.
+
+Entry (i, j) of every expression is built from the tree with symbolic dimensions: a matrix
+product is Σ_k over the symbolic size, diag(v) is δ_ij v_i, a derivative by x_i is SymPy's
+derivative of indexed entries (which yields Kronecker deltas). Then sums over a delta collapse
+(Σ_k δ_ik f(k) = f(i)), a sum whose body does not depend on its index becomes n times the body,
+the remaining δ_ij between the free indices is split into the cases i = j and i ≠ j, and in
+each case sums, entries and function applications become independent symbols: a zero
+rational function there is zero for every n, i and j. Constructs without an index form here
+(differentials, det, inv, generic functions of whole vectors) raise `Unsupported`: those links
+keep their verdicts at the concrete sizes.
+"""
+
+from __future__ import annotations
+
+from itertools import count
+
+import sympy as sp
+
+from .concrete import ELEMENTWISE_SYMPY, GenericFunction
+from .exact import Atomizer, is_zero
+from .expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
+from .model import Derivation
+
+
+class Unsupported(Exception):
+    """The link has a construct this prover does not handle."""
+
+
+class IndexForm:
+    """Entries of a derivation's expressions with symbolic sizes."""
+
+    def __init__(self, der: Derivation):
+        self.der = der
+        self.dims = {n: sp.Symbol(n, integer=True, positive=True) for n in der.dims}
+        self.bases = {}
+        self.scalars = {}
+        for name, sym in der.symbols.items():
+            if sym.generic:
+                continue
+            if sym.shape == (1, 1):
+                self.scalars[name] = sp.Symbol(name, real=True)
+            else:
+                self.bases[name] = sp.IndexedBase(name, real=True)
+        self.generic = {fn.name: GenericFunction(fn.name) for fn in der.functions.values()}
+        self._fresh = count()
+
+    def size(self, d) -> sp.Expr:  # noqa: ANN001
+        return sp.Integer(d) if isinstance(d, int) else self.dims[d]
+
+    def index(self) -> sp.Symbol:
+        return sp.Dummy(f"k{next(self._fresh)}", integer=True)
+
+    def entry(self, node: Node, shape: tuple, i: sp.Expr, j: sp.Expr) -> sp.Expr:
+        """Entry (i, j) of node, whose shape is `shape` (dims as names or ints)."""
+        return getattr(self, "_" + type(node).__name__)(node, shape, i, j)
+
+    # shapes of sub-trees are needed for products; they are inferred again here
+    def shape(self, node: Node) -> tuple:
+        from .errors import Location
+        from .shapes import Scope, infer
+
+        scope = Scope(symbols=self.der.symbols,
+                      definitions={n: d.expr.shape for n, d in self.der.definitions.items()},
+                      functions={**{f.name: f.name for f in self.der.functions.values()},
+                                 **{f.derivative: f.name for f in self.der.functions.values()}},
+                      dims=frozenset(self.der.dims), layout=self.der.layout)
+        return infer(node, scope, Location("<index>"))
+
+    def _Num(self, node: Num, shape, i, j):  # noqa: ANN001
+        return sp.Rational(node.value.numerator, node.value.denominator)
+
+    def _Name(self, node: Name, shape, i, j):  # noqa: ANN001
+        name = node.name
+        if name in self.scalars:
+            return self.scalars[name]
+        if name in self.bases:
+            sym = self.der.symbols[name]
+            if "symmetric" in sym.assume:
+                raise Unsupported("symmetric matrix")
+            rows, cols = sym.shape
+            if cols == 1:
+                return self.bases[name][i]
+            if rows == 1:
+                return self.bases[name][j]
+            return self.bases[name][i, j]
+        if name in self.dims:
+            return self.dims[name]
+        if name in self.der.definitions:
+            d = self.der.definitions[name]
+            return self.entry(d.expr.tree, d.expr.shape, i, j)
+        raise Unsupported(f"generic function {name}")
+
+    def _Neg(self, node: Neg, shape, i, j):  # noqa: ANN001
+        return -self.entry(node.arg, shape, i, j)
+
+    def _Transpose(self, node: Transpose, shape, i, j):  # noqa: ANN001
+        return self.entry(node.arg, (shape[1], shape[0]), j, i)
+
+    def _Pow(self, node: Pow, shape, i, j):  # noqa: ANN001
+        return self.entry(node.base, shape, i, j) ** sp.Rational(node.exp.numerator, node.exp.denominator)
+
+    def _BinOp(self, node: BinOp, shape, i, j):  # noqa: ANN001
+        sa, sb = self.shape(node.left), self.shape(node.right)
+        if node.op in "+-":
+            a, b = self.entry(node.left, sa, i, j), self.entry(node.right, sb, i, j)
+            return a + b if node.op == "+" else a - b
+        if node.op == "@" and sa[1] == sb[0] and not (sa == (1, 1) and sb == (1, 1)):
+            if sa[1] == 1:
+                return self.entry(node.left, sa, i, 0) * self.entry(node.right, sb, 0, j)
+            k = self.index()
+            body = self.entry(node.left, sa, i, k) * self.entry(node.right, sb, k, j)
+            return sp.Sum(body, (k, 1, self.size(sa[1])))
+        a = self.entry(node.left, sa, *((0, 0) if sa == (1, 1) else (i, j)))
+        b = self.entry(node.right, sb, *((0, 0) if sb == (1, 1) else (i, j)))
+        if node.op == "/":
+            return a / b
+        return a * b  # scaling, elementwise product, or a 1×1 factor in @
+
+    def _Call(self, node: Call, shape, i, j):  # noqa: ANN001
+        f = node.func
+        if f == "D":
+            return self._derivative(node, shape, i, j)
+        if f in ("ones", "zeros"):
+            return sp.Integer(1 if f == "ones" else 0)
+        if f == "eye":
+            return sp.KroneckerDelta(i, j)
+        if f in ("d", "det", "inv", "abs"):
+            raise Unsupported(f)
+        arg = node.args[0]
+        sa = self.shape(arg)
+        if f in ELEMENTWISE_SYMPY:
+            return ELEMENTWISE_SYMPY[f](self.entry(arg, sa, i, j))
+        for fn in self.der.functions.values():
+            if f in (fn.name, fn.derivative):
+                return self.generic[fn.name].order(0 if f == fn.name else 1)(self.entry(arg, sa, i, j))
+        if f in ("sum", "norm", "logsumexp", "softmax"):
+            k, l2 = self.index(), self.index()
+            if f == "softmax":
+                total = sp.Sum(sp.exp(self.entry(arg, sa, k, 0)), (k, 1, self.size(sa[0])))
+                return sp.exp(self.entry(arg, sa, i, 0)) / total
+            inner = self.entry(arg, sa, k, l2 if sa[1] != 1 else 0)
+            if f == "norm":
+                inner = inner**2
+            if f == "logsumexp":
+                inner = sp.exp(inner)
+            total = sp.Sum(inner, (k, 1, self.size(sa[0])))
+            if sa[1] != 1:
+                total = sp.Sum(total, (l2, 1, self.size(sa[1])))
+            return {"sum": total, "norm": sp.sqrt(total), "logsumexp": sp.log(total)}[f]
+        if f == "diag":
+            return sp.KroneckerDelta(i, j) * self.entry(arg, sa, i, 0)
+        if f == "tr":
+            k = self.index()
+            return sp.Sum(self.entry(arg, sa, k, k), (k, 1, self.size(sa[0])))
+        raise Unsupported(f)
+
+    def _derivative(self, node: Call, shape, i, j):  # noqa: ANN001
+        fnode, xnode = node.args
+        assert isinstance(xnode, Name)
+        if xnode.name not in self.der.symbols:
+            raise Unsupported("derivative by an intermediate")
+        fs = self.shape(fnode)
+        xs = self.der.symbols[xnode.name].shape
+        if self.der.layout == "numerator":
+            i, j = j, i
+        # denominator layout: entry (i, j) is ∂f_j / ∂x_i, or ∂f / ∂X_ij for a scalar f
+        if fs == (1, 1):
+            f = self.entry(fnode, fs, 0, 0)
+            var = self.entry(xnode, xs, i, j)
+        else:
+            f = self.entry(fnode, fs, j, 0)
+            var = self.entry(xnode, xs, i, 0)
+        return sp.diff(f, var)
+
+
+def _collapse(e: sp.Expr) -> sp.Expr:
+    """Σ_k δ(a, k) f(k) → f(a); Σ_k c → c · size; Σ_k c f(k) → c Σ_k f(k); inside out."""
+    if isinstance(e, (sp.Product, sp.Piecewise)):
+        raise Unsupported(type(e).__name__)
+    if isinstance(e, sp.Sum):
+        if len(e.limits) != 1:
+            raise Unsupported("a sum over several indices at once")
+        body = _collapse(e.function)
+        (k, lo, hi), = e.limits
+        out = []
+        for term in sp.Add.make_args(sp.expand(body)):
+            delta = next((d for d in term.atoms(sp.KroneckerDelta) if k in d.free_symbols), None)
+            if delta is not None and term.is_Mul and delta in term.args:
+                other = delta.args[1] if delta.args[0] == k else delta.args[0]
+                if other.has(k):
+                    out.append(sp.Sum(term, (k, lo, hi)))
+                else:
+                    out.append(_collapse((term / delta).xreplace({k: other})))
+            elif not term.has(k):
+                out.append(term * (hi - lo + 1))
+            else:
+                # Σ_k c f(k) = c Σ_k f(k): factors free of k leave the sum
+                inner = [f for f in sp.Mul.make_args(term) if f.has(k)]
+                outer = [f for f in sp.Mul.make_args(term) if not f.has(k)]
+                out.append(sp.Mul(*outer) * sp.Sum(sp.Mul(*inner), (k, lo, hi)))
+        return sp.Add(*out)
+    if e.args:
+        return e.func(*[_collapse(a) for a in e.args])
+    return e
+
+
+def _canonical_sums(e: sp.Expr) -> sp.Expr:
+    """Rename every summation index to one fixed symbol per depth, so equal sums are equal."""
+    def walk(x: sp.Expr, depth: int) -> sp.Expr:
+        if isinstance(x, sp.Sum):
+            if len(x.limits) != 1:
+                raise Unsupported("a sum over several indices at once")
+            (k, lo, hi), = x.limits
+            fixed = _FIXED[depth]
+            body = walk(x.function.xreplace({k: fixed}), depth + 1)
+            return sp.Sum(body, (fixed, lo, hi))
+        if x.args:
+            return x.func(*[walk(a, depth) for a in x.args])
+        return x
+
+    return walk(e, 0)
+
+
+_FIXED = [sp.Symbol(f"_s{d}", integer=True) for d in range(16)]
+
+
+def zero_for_all_sizes(form: IndexForm, left: Node, right: Node, shape: tuple,
+                       assumptions: list[tuple[Node, Node]]) -> bool:
+    """Whether left = right entry by entry for every size and every index."""
+    i, j = sp.Symbol("i", integer=True, positive=True), sp.Symbol("j", integer=True, positive=True)
+    rows, cols = shape
+    ii = i if rows != 1 else sp.Integer(0)
+    jj = j if cols != 1 else sp.Integer(0)
+    diff = form.entry(left, shape, ii, jj) - form.entry(right, shape, ii, jj)
+    diff = _canonical_sums(_collapse(diff))
+    cases = [diff]
+    if diff.has(sp.KroneckerDelta(i, j)) and rows != 1 and cols != 1:
+        same = _canonical_sums(_collapse(diff.xreplace({sp.KroneckerDelta(i, j): 1}).xreplace({j: i})))
+        cases = [same, diff.xreplace({sp.KroneckerDelta(i, j): 0})]
+    subs = _assumption_substitutions(form, assumptions)
+    for case in cases:
+        atomizer = Atomizer()
+        expr = _atomize_indexed(case.xreplace(subs) if subs else case)
+        if not is_zero(atomizer.prepare(expr)):
+            return False
+    return True
+
+
+def _atomize_indexed(e: sp.Expr) -> sp.Expr:
+    """Sums and indexed entries become plain symbols (consistently)."""
+    # Dummies: unique, so no user symbol can be confused with an atom
+    # a sum of positive terms (Σ exp) is a positive atom, so that logs of it can be expanded
+    mapping = {s: sp.Dummy(f"S{n}", positive=True) if s.function.is_positive else sp.Dummy(f"S{n}", real=True)
+               for n, s in enumerate(sorted(e.atoms(sp.Sum), key=sp.default_sort_key))}
+    e = e.xreplace(mapping)
+    idx = {a: sp.Dummy(str(a.base), real=True) for a in e.atoms(sp.Indexed)}
+    return e.xreplace(idx)
+
+
+def _assumption_substitutions(form: IndexForm, assumptions: list[tuple[Node, Node]]) -> dict:
+    """An assumption such as sum(y) = 1 fixes the value of a whole sum."""
+    out = {}
+    for lhs, rhs in assumptions:
+        sl = form.shape(lhs)
+        if sl != (1, 1):
+            raise Unsupported("vector assumption")
+        a = _canonical_sums(_collapse(form.entry(lhs, sl, 0, 0)))
+        b = _canonical_sums(_collapse(form.entry(rhs, sl, 0, 0)))
+        if isinstance(a, sp.Sum) and not b.has(sp.Sum):
+            out[a] = b
+        else:
+            raise Unsupported("assumption not of the form sum(...) = value")
+    return out

@@ -1,0 +1,65 @@
+"""Proofs for every size in index notation, and that they are only claimed when they hold."""
+
+from __future__ import annotations
+
+from docgen.check import Checker
+from docgen.verify import load_corpus
+
+HEAD = """\
+id: t
+title: t
+dims:
+  n: {sizes: [2, 3]}
+symbols:
+  x: {shape: [n]}
+  y: {shape: [n], assume: [constant]}
+definitions:
+  s: softmax(x)
+"""
+
+
+def links(tmp_path, body: str, numeric: int = 7):
+    path = tmp_path / "t.yaml"
+    path.write_text(HEAD.replace("sizes: [2, 3]}", f"sizes: [2, 3], numeric: {numeric}}}") + body, encoding="utf-8")
+    der = load_corpus([str(path)]).derivations[0]
+    return Checker(der).check_all()
+
+
+def test_softmax_jacobian_is_proven_for_every_size(tmp_path):
+    out = links(tmp_path, "claim: D(s, x) = diag(s) - s @ s.T\nsteps:\n  - diag(s) - s @ s.T\n")
+    assert {link.status for link in out} == {"proven-all"}
+    assert any("index notation" in e for e in out[0].evidence)
+    # the proof for every size comes on top of the exact checks at the declared sizes
+    assert out[0].sizes == [{"n": 2}, {"n": 3}]
+
+
+def test_identity_matrix_from_kronecker_deltas(tmp_path):
+    out = links(tmp_path, "claim: D(x, x) = eye(n)\nsteps:\n  - eye(n)\n")
+    assert out[0].status == "proven-all"
+
+
+def test_cross_entropy_gradient_uses_the_assumption_for_every_size(tmp_path):
+    body = ("assumptions:\n  - sum(y) = 1\n"
+            "claim: D(-y.T @ log(s), x) = s - y\nsteps:\n  - s - y\n")
+    assert links(tmp_path, body)[0].status == "proven-all"
+
+
+def test_true_only_at_the_checked_sizes_is_not_claimed_for_all(tmp_path):
+    # n (n - 2) (n - 3) vanishes at n = 2 and n = 3 only; numeric check at n = 3 too
+    body = "claim: n * (n - 2) * (n - 3) * x = 0 * x\nsteps:\n  - 0 * x\n"
+    step = links(tmp_path, body, numeric=3)[0]
+    assert step.status == "proven"
+    assert step.verdict() == "proven at n ∈ {2, 3}"
+
+
+def test_true_only_at_the_checked_sizes_fails_at_the_numeric_size(tmp_path):
+    body = "claim: n * (n - 2) * (n - 3) * x = 0 * x\nsteps:\n  - 0 * x\n"
+    step = links(tmp_path, body)[0]
+    assert step.status == "failed"
+    assert step.witness is not None and step.witness.sizes == {"n": 7} and not step.witness.exact
+    assert "holds exactly at n ∈ {2, 3} but not at n ∈ {7}" in step.evidence[-1]
+
+
+def test_differentials_keep_their_verdict_at_sizes(tmp_path):
+    body = "claim: d(sum(x)) = ones(n).T @ d(x)\nsteps:\n  - ones(n).T @ d(x)\n"
+    assert links(tmp_path, body)[0].status == "proven"

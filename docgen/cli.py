@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes for checking (default 0: automatic)")
     srv.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
     srv.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
+    ex = sub.add_parser("export-numpy", help="write a NumPy module computing a verified result, with a gradient check")
+    ex.add_argument("id", help="the derivation's id")
+    ex.add_argument("paths", nargs="*", default=["derivations"], help="files or folders (default: derivations/)")
+    ex.add_argument("--out", default="-", metavar="FILE", help="the module to write (default '-': standard output)")
+    ex.add_argument("--no-verify", action="store_true", help="export even if the derivation is not verified")
+    ex.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
+    ex.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
     return p
 
 
@@ -89,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             return _publish(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "export-numpy":
+            return _export_numpy(args)
     except DocgenError as exc:
         _print_error(exc)
         return exc.exit_code
@@ -204,6 +213,43 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(args.paths, port=args.port, templates=Path(args.templates) if args.templates else None,
                  cache=None if args.no_cache else Path(args.cache), jobs=args.jobs, interval=args.interval)
 
+
+def _export_numpy(args: argparse.Namespace) -> int:
+    """Export one derivation; it (and everything it cites) must verify unless --no-verify."""
+    from .cache import VerdictCache
+    from .export import export_numpy
+    from .fsutil import atomic_write
+    from .verify import find_files, load_corpus, verify
+
+    if not find_files(args.paths):
+        raise DocgenError(f"no derivation files in {', '.join(args.paths)}")
+    corpus = load_corpus(args.paths)
+    by_id = {d.id: d for d in corpus.derivations}
+    if args.id not in by_id:
+        for err in corpus.errors:
+            _print_error(err)
+        raise DocgenError(f"no derivation with id {args.id!r} in {', '.join(args.paths)}")
+    der = by_id[args.id]
+    source = export_numpy(der)
+    if not args.no_verify:
+        needed, todo = {}, [der]
+        while todo:
+            d = todo.pop()
+            if d.id not in needed:
+                needed[d.id] = d
+                todo += [by_id[c] for c, _ in d.citations() if c in by_id]
+        cache = VerdictCache(None if args.no_cache else Path(args.cache))
+        results = verify(list(needed.values()), cache=cache)
+        if not next(r for r in results if r.derivation.id == der.id).passed:
+            print(f"docgen: {der.id} ({der.path}) does not verify: not exported (see `docgen verify -v`;"
+                  " --no-verify exports anyway)", file=sys.stderr)
+            return EXIT_FAILED
+    if args.out == "-":
+        sys.stdout.write(source)
+    else:
+        atomic_write(args.out, source)
+        print(f"wrote {args.out}")
+    return EXIT_OK
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

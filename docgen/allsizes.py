@@ -174,6 +174,28 @@ class IndexForm:
         return sp.diff(f, var)
 
 
+def supported(der: Derivation, *trees: Node) -> bool:
+    """A quick look before any work: no differentials, det, inv, |.|, generic dependents,
+    symmetric matrices or derivatives by an intermediate anywhere (definitions included)."""
+    seen: set[str] = set()
+    todo = list(trees)
+    while todo:
+        node = todo.pop()
+        for n in node.walk():
+            if isinstance(n, Call) and n.func in ("d", "det", "inv", "abs"):
+                return False
+            if isinstance(n, Call) and n.func == "D" and n.args[1].name not in der.symbols:  # type: ignore[attr-defined]
+                return False
+            if isinstance(n, Name) and n.name not in seen:
+                seen.add(n.name)
+                sym = der.symbols.get(n.name)
+                if sym is not None and (sym.generic or "symmetric" in sym.assume):
+                    return False
+                if n.name in der.definitions:
+                    todo.append(der.definitions[n.name].expr.tree)
+    return True
+
+
 def _collapse(e: sp.Expr) -> sp.Expr:
     """Σ_k δ(a, k) f(k) → f(a); Σ_k c → c · size; Σ_k c f(k) → c Σ_k f(k); inside out."""
     if isinstance(e, (sp.Product, sp.Piecewise)):

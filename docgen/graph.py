@@ -52,12 +52,15 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def wrap(text: str, columns: int = 26) -> list[str]:
-    """Lines of at most ~`columns` (CJK characters count twice), broken at spaces when possible."""
+def wrap(text: str, columns: int = 28) -> list[str]:
+    """Lines of at most ~`columns` (CJK characters count twice), broken at spaces, or between
+    CJK characters; never inside a run of Latin letters and digits."""
     lines: list[str] = []
     line = ""
     for word in re.findall(r"\S+\s*|\s+", text.strip()):
-        pieces = [word] if _width(word) <= columns else list(word)  # long CJK runs: by character
+        # a long word: split between CJK characters; keep ASCII runs and short (...) whole
+        pieces = [word] if _width(word) <= columns else re.findall(
+            r"[（(][^）)]{0,12}[）)]\s*|[\x21-\x7e]+\s*|\S\s*", word)
         for piece in pieces:
             if line and _width(line + piece.rstrip()) > columns:
                 lines.append(line.rstrip())
@@ -74,7 +77,7 @@ def dot_source(nodes: list[Node], edges: list[tuple[str, str]]) -> str:
     known = {n.id for n in nodes}
     out = [
         "digraph citations {",
-        '  graph [rankdir=TB, bgcolor="transparent", nodesep=0.35, ranksep=0.45, '
+        '  graph [rankdir=LR, bgcolor="transparent", nodesep=0.18, ranksep=0.5, '
         'fontname="Noto Sans CJK SC"];',
         '  node [shape=box, fontname="Noto Sans CJK SC", fontsize=11, margin="0.15,0.06", '
         'penwidth=1.3];',

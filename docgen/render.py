@@ -481,7 +481,7 @@ def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> 
             "status": link.status,
             "mark": f.text(STATUS_MARK.get(link.status, "?")),
             "failed": link.status == "failed",
-            "verdict": f.text(link.verdict()),
+            "verdict": f.text(link.verdict(lang)),
             "evidence": [f.text(e) for e in link.evidence],
             "witness": f.text(_witness_text(link, words)) if link.witness is not None else "",
         }

@@ -73,7 +73,13 @@ build: $(OUT)/.stamp-all ## Build all formats into build/<id>/ (.tex .pdf .html 
 test: venv ## Run the test suite
 	$(PY) -m pytest -q
 
-bench: venv ## Run the verification benchmark
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(BENCH_STAMP) katex ## Benchmarks (~10 min): checker vs naive SymPy, make timings, scaling, synthetic corpus -> benchmarks/results/
 	$(PY) benchmarks/bench_verify.py
 
 pdf: $(OUT)/.stamp-pdf ## Build the LaTeX and PDF output into build/ (latexmk -xelatex)

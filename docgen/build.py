@@ -236,17 +236,23 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     if problems:
         raise problems[0] if len(problems) == 1 else ErrorGroup(problems)
 
-    # 5. write, last: every path is inside `out`
+    # 5. write, last: every path is inside `out`; a file whose bytes are unchanged is left
+    # alone (and keeps its mtime)
     for path, data in files.items():
         resolved = path.resolve()
         if root != resolved and root not in resolved.parents and cache not in resolved.parents:
             raise DocgenError(f"refusing to write outside {out}: {path}")
-        if path.parent.name == "fonts" or path.parent == cache or path.name == "katex.min.css":
-            if path.is_file() and path.read_bytes() == data:
-                continue  # unchanged asset: leave it (and its mtime) alone
+        if _same_bytes(path, data):
+            continue
         atomic_write(path, data)
         if path.parent != cache:
             report.written.append(path)
+    if recorded and {**manifest, **recorded} != manifest:
+        try:
+            atomic_write(manifest_path, json.dumps({**manifest, **recorded}, indent=0,
+                                                   sort_keys=True))
+        except OSError:
+            pass  # only a shortcut: the next build renders again
     # forget cached PDFs of older versions of the documents just built ('_' is never in an id)
     keep = {p.name for p in files if p.parent == cache}
     for did, *_ in pdf_jobs:

@@ -321,14 +321,17 @@ class Formatter:
             return md_escape(s)
         return s  # autoescaped by Jinja
 
-    def prose(self, s: str, what: str, inline: bool = False) -> Any:
-        """Markdown prose with $...$ math in the output format."""
+    def prose(self, s: str, what: str, inline: bool = False, loc: Any = None) -> Any:
+        """Markdown prose with $...$ math in the output format; `loc`: where the prose is."""
         s = _PRIVATE.sub("", str(s or "")).replace("\r\n", "\n").strip()
         where = f"{self.where}: {what}"
         tokens = split_prose(s)
         for kind, body in tokens:
             if kind in ("inline", "display"):
-                check_math(body, where)
+                try:
+                    check_math(body, where)
+                except RenderError as exc:
+                    raise RenderError(exc.message, loc) from None
         if self.fmt == "html":
             return self._html_prose(s, inline)
         out: list[str] = []
@@ -501,7 +504,7 @@ def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> 
             "name": f.math(notation.latex_name(name, der)),
             "shape": f.math(notation.latex_name(name, der) + r" \in " + notation.latex_shape(sym.shape, der)),
             "space": f.math(notation.latex_shape(sym.shape, der)),
-            "description": f.prose(desc, f"symbol {name}", inline=True) if desc else "",
+            "description": f.prose(desc, f"symbol {name}", inline=True, loc=sym.loc) if desc else "",
             "of": f.math(", ".join(notation.latex_name(o, der) for o in sym.of)) if sym.of else "",
             "assume": f.text(", ".join(sorted(sym.assume))),
         })
@@ -522,7 +525,7 @@ def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> 
         definitions.append({
             "name": name,
             "equation": f.math(notation.latex_name(name, der) + " = " + tex(d.expr, der), display=True),
-            "note": f.prose(d.note, f"definition {name}") if d.note else "",
+            "note": f.prose(d.note, f"definition {name}", loc=d.expr.loc) if d.note else "",
             "value": value(example.definitions.get(name)) if example is not None else "",
         })
 
@@ -556,7 +559,7 @@ def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> 
             "sizes": f.math(sizes) if sizes else "",
             "inputs": inputs,
             "functions": fun_impls,
-            "note": f.prose(der.example.note, "example note") if der.example.note else "",
+            "note": f.prose(der.example.note, "example note", loc=der.example.loc or der.loc) if der.example.note else "",
             "digits": digits,
             "rounded": f.text(words["rounded"].format(digits=digits)),
             "fd_agree": example.fd_agree,
@@ -568,7 +571,7 @@ def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> 
         "lang": lang,
         "words": {k: f.text(v) for k, v in words.items()},
         "title": f.text(der.title),
-        "summary": f.prose(der.summary, "summary") if der.summary else "",
+        "summary": f.prose(der.summary, "summary", loc=der.loc) if der.summary else "",
         "tags": [f.text(t) for t in der.tags],
         "sources": sources,
         "layout": f.prose(LAYOUT_SENTENCE[(lang, der.layout)], "layout", inline=True),
@@ -616,7 +619,7 @@ def _part_view(part: Part, pi: int, der: Derivation, f: Formatter, links: dict, 
             "tex": step_tex,
             "rhs": f.math("= " + step_tex, display=True),
             "reason": f.reason(step.by, lang),
-            "note": f.prose(step.note, f"part {part.label} step {k} note") if step.note else "",
+            "note": f.prose(step.note, f"part {part.label} step {k} note", loc=step.loc) if step.note else "",
             "link": link_view(links.get((part.label, k, "step"))),
             "value": value(values[k]) if values is not None and k < len(values) else "",
             "value_tex": notation.latex_value(values[k], digits) if values is not None and k < len(values) else "",
@@ -632,7 +635,7 @@ def _part_view(part: Part, pi: int, der: Derivation, f: Formatter, links: dict, 
         "anchor": f"part-{part.label}",
         "claim_anchor": f"claim-{part.label}",
         "title": f.text(part.title) if part.title else "",
-        "note": f.prose(part.note, f"part {part.label} note") if part.note else "",
+        "note": f.prose(part.note, f"part {part.label} note", loc=part.loc) if part.note else "",
         "claim": f.math(claim_tex, display=True),
         "claim_tex": claim_tex,
         "claim_link": link_view(claim_link),

@@ -97,6 +97,8 @@ class _Infer:
                 return a
             raise self.error(node, f"'*' needs a scalar or equal shapes (elementwise), got {show(a)} * {show(b)}; use @ for matrix products")
         if op == "/":
+            if isinstance(node.right, Num) and node.right.value == 0:
+                raise self.error(node.right, "division by zero")
             if is_scalar(b) or a == b:
                 return a
             raise self.error(node, f"cannot divide {show(a)} by {show(b)}")

@@ -71,9 +71,27 @@ def _schema_message(err: jsonschema.ValidationError) -> str:
         return err.message.replace("Additional properties are not allowed", "unknown key(s)")
     if err.validator == "oneOf" and not err.absolute_path:
         return "give either 'claim' and 'steps', or 'parts' (a list of claims with steps)"
+    if err.validator == "type" and not err.absolute_path and len(repr(err.instance)) > _SHORT:
+        # e.g. a symlink to some other text file: say what is wrong, do not repeat the file
+        return f"a derivation file is a YAML mapping (id: ..., title: ...), not {_kind(err.instance)}"
     if err.validator == "oneOf":
-        return f"{err.instance!r} is not a valid value here"
-    return err.message
+        return f"{_short(err.instance)} is not a valid value here"
+    full = repr(err.instance)
+    return err.message.replace(full, _short(err.instance)) if len(full) > _SHORT else err.message
+
+
+_SHORT = 60  # characters of a value quoted in a message
+
+
+def _short(value: Any) -> str:
+    """repr(value), cut to a readable length (a message never repeats a whole file)."""
+    text = repr(value)
+    return text if len(text) <= _SHORT else text[: _SHORT - 10] + f"... ({len(text)} characters)"
+
+
+def _kind(value: Any) -> str:
+    return {str: "text", list: "a list", int: "a number", float: "a number", bool: "true/false",
+            type(None): "empty"}.get(type(value), type(value).__name__)
 
 
 class _Builder:

@@ -274,7 +274,12 @@ def _digest(*parts: str | bytes) -> str:
 
 
 def _rel(root: Path, path: Path) -> str:
-    return path.resolve().relative_to(root).as_posix()
+    """`path` relative to `root`; the file name itself is not resolved, so an output planted
+    as a symlink to elsewhere is a refusal, not a crash."""
+    try:
+        return (path.parent.resolve() / path.name).relative_to(root).as_posix()
+    except ValueError:
+        raise DocgenError(f"refusing to write outside {root}: {path}") from None
 
 
 def _tree_digest(folder: Path) -> str:

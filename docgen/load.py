@@ -94,11 +94,15 @@ def load_bytes(raw: bytes, name: str) -> Document:
     return Document(name, data, marks, hashlib.sha256(raw).hexdigest())
 
 
+# libyaml's parser when PyYAML was built with it (about 15× faster); the same safe subset
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _compose(text: str, name: str) -> yaml.Node | None:
     """Compose the YAML node graph after refusing anchors, aliases and explicit tags."""
     count = 0
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_LOADER):
         count += 1
         if count > MAX_NODES:
             raise LoadError(f"file has more than {MAX_NODES} YAML nodes", Location(name))
@@ -115,7 +119,7 @@ def _compose(text: str, name: str) -> yaml.Node | None:
         tag = getattr(event, "tag", None)
         if tag is not None and _explicit_tag(event):
             raise LoadError(f"YAML tag {tag!r} is not allowed", where)
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    return yaml.compose(text, Loader=_LOADER)
 
 
 def _explicit_tag(event: yaml.Event) -> bool:

@@ -16,7 +16,7 @@ SITE := site
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
-.PHONY: all help venv katex verify build test bench pdf html md publish serve clean distclean
+.PHONY: all help venv katex verify build test bench mutants pdf html md publish serve clean distclean
 
 all: build ## Set up, verify all derivations, then build every format (only if inputs changed)
 
@@ -81,6 +81,9 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 
 bench: $(BENCH_STAMP) katex ## Benchmarks (~10 min): checker vs naive SymPy, make timings, scaling, synthetic corpus -> benchmarks/results/
 	$(PY) benchmarks/bench_verify.py
+
+mutants: venv ## Mutation testing of the checker -> benchmarks/results/mutants.md (ARGS='--limit N' for a sample)
+	$(PY) benchmarks/mutants.py $(ARGS)
 
 pdf: $(OUT)/.stamp-pdf ## Build the LaTeX and PDF output into build/ (latexmk -xelatex)
 

@@ -325,8 +325,9 @@ class Checker:
         depth = max(derivative_depth(link.left.tree), derivative_depth(link.right.tree))
         tol = NUMERIC_TOL * (1e3 ** max(depth - 1, 0))
         what = "finite differences agree" if depth else "numeric values agree"
-        for _ in range(4):
-            ev = self.numeric_evaluator(sizes, rng)
+        for attempt in range(8):
+            # after four points outside the domain (logs, roots), try positive values only
+            ev = self.numeric_evaluator(sizes, rng, positive=attempt >= 4)
             with np.errstate(all="ignore"):
                 a = ev.evaluate(link.left.tree)
                 b = ev.evaluate(link.right.tree)
@@ -370,8 +371,12 @@ class Checker:
         if link.status == UNDECIDED and not link.sizes and not any("budget" in e for e in link.evidence):
             link.status = NUMERIC
 
-    def numeric_evaluator(self, sizes: dict[str, int], rng: np.random.Generator) -> NumericEvaluator:
+    def numeric_evaluator(self, sizes: dict[str, int], rng: np.random.Generator,
+                          positive: bool = False) -> NumericEvaluator:
         values, diffs = random_point(self.der, sizes, rng)
+        if positive:
+            values = {n: np.abs(v) + 0.5 if not self.der.symbols[n].assume & {"symmetric", "invertible"} else v
+                      for n, v in values.items()}
         funcs = RandomFunctions(rng)
         functions: dict[str, object] = {}
         for fn in self.der.functions.values():

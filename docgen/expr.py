@@ -108,25 +108,45 @@ def unparse(node: Node) -> str:
 def _unparse(node: Node, outer: int) -> str:
     if isinstance(node, Num):
         v = node.value
-        text = str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
-        return f"({text})" if (v < 0 or v.denominator != 1) and outer > 0 else text
+        text = str(v.numerator) if v.denominator == 1 else _decimal(v)
+        return f"({text})" if (v < 0 or "/" in text) and outer > 0 else text
     if isinstance(node, Name):
         return node.name
     if isinstance(node, Neg):
         text = "-" + _unparse(node.arg, 3)
         return f"({text})" if outer > 1 else text
     if isinstance(node, Transpose):
-        return _unparse(node.arg, 5) + ".T"
+        return _unparse(node.arg, 5) + ".T"  # a power below gets parentheses (outer 5)
     if isinstance(node, Pow):
         v = node.exp
         # exponents are integers or halves, both exact as decimals
         exp = str(v.numerator) if v.denominator == 1 else str(float(v))
         if v < 0:
             exp = f"({exp})"
-        return _unparse(node.base, 5) + "**" + exp
+        text = _unparse(node.base, 6) + "**" + exp
+        return f"({text})" if outer >= 5 else text  # (x**2)**3 and (x**2).T need them
     if isinstance(node, Call):
         return f"{node.func}({', '.join(_unparse(a, 0) for a in node.args)})"
     assert isinstance(node, BinOp)
     prec = _PRECEDENCE[node.op]
     text = f"{_unparse(node.left, prec)} {node.op} {_unparse(node.right, prec + 1)}"
     return f"({text})" if prec < outer else text
+
+
+def _decimal(v: Fraction) -> str:
+    """A fraction as the decimal literal it was parsed from (denominators of 2s and 5s only)."""
+    d = v.denominator
+    twos = fives = 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    if d != 1:
+        return f"{v.numerator}/{v.denominator}"  # not from a literal; reads back as a division
+    places = max(twos, fives)
+    scaled = abs(v.numerator) * 10**places // v.denominator
+    digits = str(scaled).rjust(places + 1, "0")
+    sign = "-" if v < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"

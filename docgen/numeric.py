@@ -159,6 +159,11 @@ class NumericEvaluator:
         name = xnode.name  # type: ignore[attr-defined]
         x = self.values[name] if name in self.values else self.evaluate(xnode)  # an intermediate
         rows, cols = x.shape[-2:]
+        if not self.depends(fnode, name):
+            f = self.evaluate(fnode)
+            shape = (rows, cols) if f.shape[-2:] == (1, 1) else (rows * cols, f.shape[-2])
+            den = np.zeros(np.broadcast_shapes(f.shape[:-2], x.shape[:-2]) + shape)
+            return den if self.der.layout == "denominator" else np.swapaxes(den, -1, -2)
         k = rows * cols
         h = STEP * (1 + np.abs(x).max())
         # one batch axis in front: copy e of x has entry e moved by ±h
@@ -171,6 +176,20 @@ class NumericEvaluator:
         else:  # column f: entry (i, j) = ∂f_j/∂x_i
             den = np.moveaxis(jac[..., 0], 0, -2)
         return den if self.der.layout == "denominator" else np.swapaxes(den, -1, -2)
+
+    def depends(self, node: Node, name: str) -> bool:
+        """Whether the value of node changes with `name` (through definitions and generics)."""
+        for n in node.walk():
+            if isinstance(n, Name):
+                if n.name == name:
+                    return True
+                sym = self.der.symbols.get(n.name)
+                if sym is not None and name in sym.of:
+                    return True
+                if n.name in self.der.definitions and n.name not in self.values:
+                    if self.depends(self.der.definitions[n.name].expr.tree, name):
+                        return True
+        return False
 
     def _differential(self, fnode: Node) -> Array:
         scale = max(np.abs(v).max() for v in self.values.values()) if self.values else 1.0

@@ -57,6 +57,10 @@ class Recorder:
                     first = conn.recv(4096).split(b"\r\n", 1)[0]
                 except OSError:
                     first = b"?"
+                if not first:
+                    # a connection opened and closed with nothing sent (Chromium preconnects to
+                    # its proxy speculatively): no request was made
+                    continue
                 self.requests.append(first.decode("latin-1"))
 
     def page_requests(self) -> list[str]:

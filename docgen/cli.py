@@ -75,10 +75,6 @@ def main(argv: list[str] | None = None) -> int:
             return _publish(args)
         if args.command == "serve":
             return _serve(args)
-        if args.command == "publish":
-            return _publish(args)
-        if args.command == "serve":
-            return _serve(args)
         if args.command == "export-numpy":
             return _export_numpy(args)
     except DocgenError as exc:
@@ -145,31 +141,6 @@ def _build(args: argparse.Namespace) -> int:
     if report.errors:
         return EXIT_INPUT
     return EXIT_FAILED if report.failed else EXIT_OK
-
-
-def _publish(args: argparse.Namespace) -> int:
-    from .build import parse_formats
-    from .site import publish
-
-    formats = parse_formats(args.format)
-    report = publish(args.paths, Path(args.out), formats=formats,
-                     templates=Path(args.templates) if args.templates else None,
-                     cache=None if args.no_cache else Path(args.cache), jobs=args.jobs)
-    graph = "" if report.graph else "; citation graph as a list (Graphviz `dot` not found)"
-    print(f"published {report.pages} note{'s' * (report.pages != 1)} to {report.out}/ "
-          f"({report.out}/index.html) in {report.seconds:.1f} s{graph}")
-    return EXIT_OK
-
-
-def _serve(args: argparse.Namespace) -> int:
-    from .serve import serve
-
-    if not 0 <= args.port <= 65535:
-        raise DocgenError(f"--port {args.port}: not a TCP port (0-65535)")
-    if args.interval <= 0:
-        raise DocgenError(f"--interval {args.interval}: must be positive")
-    return serve(args.paths, port=args.port, templates=Path(args.templates) if args.templates else None,
-                 cache=None if args.no_cache else Path(args.cache), jobs=args.jobs, interval=args.interval)
 
 
 def _publish(args: argparse.Namespace) -> int:

@@ -267,29 +267,17 @@ class Checker:
             return PROVEN
         # refute first: a probe is cheap and its witness is exact
         for idx, a, b, pa, pb, diff in pending:
-            if not atomizer.probeable(diff):
-                continue
-            for _ in range(self.der.check.probes):
-                w = self._probe(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng)
-                if w is not None:
-                    link.status = FAILED
-                    link.witness = w
-                    link.evidence.append(f"exact probe differs at {format_sizes([sizes])}")
-                    return FAILED
+            if atomizer.probeable(diff) and self._refute(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng,
+                                                         self.der.check.probes):
+                return FAILED
         undecided = False
         checked_numerically = False
         for idx, a, b, pa, pb, diff in pending:
             if is_zero(diff):
                 continue
-            if atomizer.probeable(diff):
-                # a nonzero rational function of free atoms: keep probing until a witness appears
-                for _ in range(20):
-                    w = self._probe(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng)
-                    if w is not None:
-                        link.status = FAILED
-                        link.witness = w
-                        link.evidence.append(f"exact probe differs at {format_sizes([sizes])}")
-                        return FAILED
+            # a nonzero rational function of free atoms: keep probing until a witness appears
+            if atomizer.probeable(diff) and self._refute(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng, 20):
+                return FAILED
             if not checked_numerically:
                 checked_numerically = True
                 w, err, _ = self._numeric_at(link, sizes, self.der.check.seed + 7 * link.index)
@@ -303,6 +291,18 @@ class Checker:
                 continue
             undecided = True
         return UNDECIDED if undecided else PROVEN
+
+    def _refute(self, link: Link, sizes: dict, ev: Evaluator, atomizer: Atomizer, idx: int,
+                shape: tuple[int, int], pa: sp.Expr, pb: sp.Expr, rng: random.Random, tries: int) -> bool:
+        """Up to `tries` exact probes; the first that differs fails the link with its witness."""
+        for _ in range(tries):
+            w = self._probe(link, sizes, ev, atomizer, idx, shape, pa, pb, rng)
+            if w is not None:
+                link.status = FAILED
+                link.witness = w
+                link.evidence.append(f"exact probe differs at {format_sizes([sizes])}")
+                return True
+        return False
 
     def _probe(self, link: Link, sizes: dict, ev: Evaluator, atomizer: Atomizer, idx: int,
                shape: tuple[int, int], pa: sp.Expr, pb: sp.Expr, rng: random.Random) -> Witness | None:

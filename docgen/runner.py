@@ -128,8 +128,8 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
             outcomes_links[i][k] = by_task[(i, "link", k)]
     outcomes = []
     for i, links in enumerate(outcomes_links):
-        example, problem = by_task.get((i, "example", 0), (None, ""))
-        outcomes.append(Outcome(links, example, problem))
+        worked, problem = by_task.get((i, "example", 0), (None, ""))
+        outcomes.append(Outcome(links, worked, problem))
     return outcomes
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import time
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

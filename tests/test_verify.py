@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from docgen.verify import citation_order, load_corpus, verify
 

@@ -56,24 +56,35 @@ class Atomizer:
 
     def _exp(self, node: sp.exp) -> sp.Expr:
         arg = sp.expand(node.args[0])
-        terms = [t.as_coeff_Mul() for t in sp.Add.make_args(arg)]
-        if not all(c.is_Integer and _is_monomial(m) for c, m in terms):
+        terms = [t.as_independent(*t.free_symbols, as_Add=False) for t in sp.Add.make_args(arg)]
+        if not terms or not all(c.is_number and c != 0 and _is_monomial(m) for c, m in terms):
             return self._atom(node, specific=True)
-        if all(isinstance(m, sp.Symbol) for _, m in terms):
+        if all(c.is_Integer and isinstance(m, sp.Symbol) for c, m in terms):
             # exp(Σ cᵢ xᵢ) = Π Eᵢ^cᵢ: one positive symbol per variable, probes stay exact
             out = sp.S.One
             for c, m in terms:
                 out *= self._e_symbol(m) ** c
             return out
-        # exp(k·u) for a polynomial u (e.g. a row of W h + b): one symbol per u, so that
-        # exp(u), exp(-u) and exp(2u) stay related without a symbol per monomial
-        g = reduce(math.gcd, [abs(int(c)) for c, _ in terms])
-        base = sp.expand(arg / g)
-        if sp.Add.make_args(base)[0].as_coeff_Mul()[0] < 0:
-            base, g = -base, -g
-        return self._e_symbol(base) ** g
+        # exp(k·w·u) for a polynomial u with coprime integer coefficients, a number w (e.g.
+        # 1/sqrt(d)) and an integer k: one symbol per (w, u), so that exp(u), exp(-u) and
+        # exp(2u) stay related without a symbol per monomial
+        ratios = [sp.nsimplify(c / terms[0][0]) for c, _ in terms]
+        if not all(r.is_Rational for r in ratios):
+            return self._atom(node, specific=True)
+        lcm = reduce(math.lcm, [int(r.q) for r in ratios])
+        ints = [int(r * lcm) for r in ratios]
+        g = reduce(math.gcd, [abs(k) for k in ints])
+        unit = terms[0][0] * g / lcm  # arg = unit · Σ (kᵢ/g) mᵢ
+        base = sp.Add(*[sp.Integer(k // g) * m for k, (_, m) in zip(ints, terms)])
+        if ints[0] < 0:
+            base, unit = -base, -unit
+        # unit = (p/q)·w with w irrational or 1: exp(arg) = exp((w/q)·base)^p
+        r, w = unit.as_coeff_Mul()
+        if r.q == 1 and w == 1:
+            return self._e_symbol(base) ** int(r.p)
+        return self._e_symbol((w / r.q, base)) ** int(r.p)
 
-    def _e_symbol(self, m: sp.Expr) -> sp.Symbol:
+    def _e_symbol(self, m) -> sp.Symbol:  # noqa: ANN001  (an expression, or (unit, polynomial))
         """E_m = exp(m), an independent positive symbol (sound for proofs: any values, in
         particular the true ones, make a zero rational function zero)."""
         if m not in self.exp_symbols:

@@ -30,7 +30,7 @@ class Outcome:
     problem: str  # the example could not be evaluated
 
 
-Task = tuple[int, str, int]  # (derivation index, "link" | "example", link index)
+Task = tuple[int, str, int]  # (derivation index, "link" | "claim" | "example", link index)
 
 _STATE: dict[str, Any] = {}  # per worker: the derivations and a Checker per derivation
 
@@ -49,8 +49,14 @@ def _checker(i: int):  # noqa: ANN202
     return checkers[i]
 
 
-def _run(task: Task) -> Any:
+def _run(task: Task, payload: Any = None) -> Any:
     i, kind, k = task
+    if kind == "claim":  # payload: the part's checked chain
+        checker = _checker(i)
+        claim = checker.links()[k]
+        if not checker.by_transitivity(claim, payload):
+            checker.check(claim)
+        return claim
     if kind == "example":
         from .example import evaluate_example
 
@@ -107,25 +113,25 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
     _init(ders, budget)
     by_task = _supervise(ders, budget, tasks, jobs, memory_mb)
 
-    # claims: most follow from their chains; the others are checked like steps
+    # claims: most follow from their chains (then only their numeric check runs); the others
+    # are checked like steps. Both in the workers, so that this process stays free.
     outcomes_links = []
     claims: list[Task] = []
+    chains: dict[Task, list[Link]] = {}
     for i, der in enumerate(ders):
         links = chain_links(der)
         for k, link in enumerate(links):
             if (i, "link", k) in by_task:
                 links[k] = by_task[(i, "link", k)]
-        checker = _checker(i)
         for k, link in enumerate(links):
             if link.kind == "claim":
-                chain = [c for c in links if c.part == link.part and c.kind != "claim"]
-                if not checker.by_transitivity(link, chain):
-                    claims.append((i, "link", k))
+                claims.append((i, "claim", k))
+                chains[(i, "claim", k)] = [c for c in links if c.part == link.part and c.kind != "claim"]
         outcomes_links.append(links)
     if claims:
-        by_task.update(_supervise(ders, budget, claims, jobs, memory_mb))
-        for i, _, k in claims:
-            outcomes_links[i][k] = by_task[(i, "link", k)]
+        by_task.update(_supervise(ders, budget, claims, jobs, memory_mb, chains))
+        for task in claims:
+            outcomes_links[task[0]][task[2]] = by_task[task]
     outcomes = []
     for i, links in enumerate(outcomes_links):
         worked, problem = by_task.get((i, "example", 0), (None, ""))
@@ -134,7 +140,7 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
 
 
 def _supervise(ders: list[Derivation], budget: float | None, tasks: list[Task], jobs: int,
-               memory_mb: int) -> dict[Task, Any]:
+               memory_mb: int, payloads: dict[Task, Any] | None = None) -> dict[Task, Any]:
     """Run tasks on up to `jobs` worker processes, killing any that overruns its limit."""
     ctx = multiprocessing.get_context("fork")
     # the most expensive first, so that no worker is left with a long task at the end
@@ -149,7 +155,7 @@ def _supervise(ders: list[Derivation], budget: float | None, tasks: list[Task], 
                     idle = _Worker(ctx, ders, budget, memory_mb)
                     workers.append(idle)
                 task = pending.popleft()
-                idle.start(task, _limit(ders, budget, task))
+                idle.start(task, _limit(ders, budget, task), (payloads or {}).get(task))
             busy = [w for w in workers if w.task is not None]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = mp_connection.wait([w.conn for w in busy], timeout=timeout)
@@ -190,10 +196,10 @@ class _Worker:
         self.deadline = 0.0
         self.dead = False
 
-    def start(self, task: Task, limit: float) -> None:
+    def start(self, task: Task, limit: float, payload: Any = None) -> None:
         self.task = task
         self.deadline = time.monotonic() + limit
-        self.conn.send(task)
+        self.conn.send((task, payload))
 
     def receive(self) -> tuple[Task, tuple[str, Any]]:
         task, self.task = self.task, None
@@ -230,13 +236,14 @@ def _worker_main(conn, ders: list[Derivation], budget: float | None, memory_mb: 
     _init(ders, budget)
     while True:
         try:
-            task = conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):
             return
-        if task is None:
+        if message is None:
             return
+        task, payload = message
         try:
-            answer: tuple[str, Any] = ("ok", _run(task))
+            answer: tuple[str, Any] = ("ok", _run(task, payload))
         except MemoryError:
             answer = ("memory", f"memory budget of {memory_mb} MB exceeded")
         except Exception:  # a bug in docgen: shown with its traceback by the parent

@@ -12,55 +12,52 @@ from .errors import DocgenError
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 
+def _inputs(p: argparse.ArgumentParser, *, jobs: bool = True, what: str = "verdict cache",
+            watch: bool = False) -> None:
+    """The options every command that checks derivations shares."""
+    p.add_argument("paths", nargs="*", default=["derivations"],
+                   help=f"files or folders{' to watch' if watch else ''} (default: derivations/)")
+    if jobs:
+        p.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                       help="worker processes for checking (default 0: automatic, all cores for larger sets)")
+    p.add_argument("--cache", default=".docgen-cache", metavar="DIR", help=f"{what} folder (default .docgen-cache)")
+    p.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="docgen", description="Verified derivation documents.")
     p.add_argument("--version", action="version", version=f"docgen {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     v = sub.add_parser("verify", help="check every link of every derivation")
-    v.add_argument("paths", nargs="*", default=["derivations"], help="files or folders (default: derivations/)")
+    _inputs(v)
     v.add_argument("-v", "--verbose", action="store_true", help="show every link with its evidence")
     v.add_argument("--json", metavar="FILE", help="write a machine-readable report ('-' for stdout)")
     v.add_argument("--budget", type=float, metavar="SECONDS",
                    help="time budget per link (a worker overrunning it by 1 s is killed; default: each file's check.budget, 10)")
     v.add_argument("--memory", type=int, metavar="MB", help="memory limit of each checking worker (default 4096)")
-    v.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
-                   help="worker processes (default 0: automatic, all cores for larger sets)")
-    v.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
-    v.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
     b = sub.add_parser("build", help="verify, then render LaTeX/PDF, HTML and Markdown")
-    b.add_argument("paths", nargs="*", default=["derivations"], help="files or folders (default: derivations/)")
+    _inputs(b)
     b.add_argument("--format", default="latex,pdf,html,md", metavar="LIST",
                    help="comma-separated formats: latex, pdf, html, md (default: all)")
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build/)")
     b.add_argument("--templates", metavar="DIR", help="folder with templates overriding the built-in ones")
     b.add_argument("--draft", action="store_true", help="render failing derivations too, failures marked")
-    b.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes for checking (default 0: automatic)")
-    b.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
-    b.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
     pub = sub.add_parser("publish", help="verify, render and write a static site (index, graph, notes)")
-    pub.add_argument("paths", nargs="*", default=["derivations"], help="files or folders (default: derivations/)")
+    _inputs(pub, what="verdict and PDF cache")
     pub.add_argument("--out", default="site", metavar="DIR", help="the site folder, replaced as a whole (default: site/)")
     pub.add_argument("--format", default="html,pdf,md,latex", metavar="LIST",
                      help="formats of each note: html (required), pdf, md, latex (default: all)")
     pub.add_argument("--templates", metavar="DIR", help="folder with templates overriding the built-in ones")
-    pub.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes for checking (default 0: automatic)")
-    pub.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict and PDF cache folder (default .docgen-cache)")
-    pub.add_argument("--no-cache", action="store_true", help="check and compile everything, read and write no cache")
     srv = sub.add_parser("serve", help="serve the site on 127.0.0.1, rebuilding what changes")
-    srv.add_argument("paths", nargs="*", default=["derivations"], help="files or folders to watch (default: derivations/)")
+    _inputs(srv, watch=True)
     srv.add_argument("--port", type=int, default=8000, metavar="N", help="TCP port on 127.0.0.1 (default 8000; 0: any free port)")
     srv.add_argument("--templates", metavar="DIR", help="folder with templates overriding the built-in ones (watched too)")
     srv.add_argument("--interval", type=float, default=0.5, metavar="SECONDS", help="how often to look for changes (default 0.5)")
-    srv.add_argument("-j", "--jobs", type=int, default=0, metavar="N", help="worker processes for checking (default 0: automatic)")
-    srv.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
-    srv.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
     ex = sub.add_parser("export-numpy", help="write a NumPy module computing a verified result, with a gradient check")
     ex.add_argument("id", help="the derivation's id")
-    ex.add_argument("paths", nargs="*", default=["derivations"], help="files or folders (default: derivations/)")
+    _inputs(ex, jobs=False)
     ex.add_argument("--out", default="-", metavar="FILE", help="the module to write (default '-': standard output)")
     ex.add_argument("--no-verify", action="store_true", help="export even if the derivation is not verified")
-    ex.add_argument("--cache", default=".docgen-cache", metavar="DIR", help="verdict cache folder (default .docgen-cache)")
-    ex.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
     return p
 
 

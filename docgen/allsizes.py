@@ -18,9 +18,11 @@ from itertools import count
 import sympy as sp
 
 from .concrete import ELEMENTWISE_SYMPY, GenericFunction
+from .errors import Location
 from .exact import Atomizer, is_zero
 from .expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
 from .model import Derivation
+from .shapes import Scope, infer
 
 
 class Unsupported(Exception):
@@ -44,6 +46,12 @@ class IndexForm:
                 self.bases[name] = sp.IndexedBase(name, real=True)
         self.generic = {fn.name: GenericFunction(fn.name) for fn in der.functions.values()}
         self._fresh = count()
+        # shapes of sub-trees are needed for products: inferred with the derivation's own scope
+        self.scope = Scope(symbols=der.symbols,
+                           definitions={n: d.expr.shape for n, d in der.definitions.items()},
+                           functions={**{f.name: f.name for f in der.functions.values()},
+                                      **{f.derivative: f.name for f in der.functions.values()}},
+                           dims=frozenset(der.dims), layout=der.layout)
 
     def size(self, d) -> sp.Expr:  # noqa: ANN001
         return sp.Integer(d) if isinstance(d, int) else self.dims[d]
@@ -55,17 +63,8 @@ class IndexForm:
         """Entry (i, j) of node, whose shape is `shape` (dims as names or ints)."""
         return getattr(self, "_" + type(node).__name__)(node, shape, i, j)
 
-    # shapes of sub-trees are needed for products; they are inferred again here
     def shape(self, node: Node) -> tuple:
-        from .errors import Location
-        from .shapes import Scope, infer
-
-        scope = Scope(symbols=self.der.symbols,
-                      definitions={n: d.expr.shape for n, d in self.der.definitions.items()},
-                      functions={**{f.name: f.name for f in self.der.functions.values()},
-                                 **{f.derivative: f.name for f in self.der.functions.values()}},
-                      dims=frozenset(self.der.dims), layout=self.der.layout)
-        return infer(node, scope, Location("<index>"))
+        return infer(node, self.scope, Location("<index>"))
 
     def _Num(self, node: Num, shape, i, j):  # noqa: ANN001
         return sp.Rational(node.value.numerator, node.value.denominator)

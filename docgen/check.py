@@ -20,10 +20,10 @@ import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .concrete import Evaluator, Matrix, size_of
+from .concrete import Evaluator, Matrix
 from .exact import Atomizer, is_zero, probe_point
 from .expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
-from .model import Derivation, Expr, Part
+from .model import Derivation, Expr, Part, size_of
 from .numeric import NumericEvaluator, RandomFunctions, random_point
 from .verdict import (  # noqa: F401  (re-exported: check is where links are made)
     FAILED,
@@ -452,6 +452,3 @@ def user_term(atom: sp.Basic) -> str:
         return type(atom).__name__  # a generic dependent y(x): its value at the point
     return str(atom)
 
-
-def matrix_text(m: Matrix) -> str:
-    return str(m.tolist())

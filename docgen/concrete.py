@@ -14,15 +14,10 @@ from typing import Callable
 import sympy as sp
 
 from .expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
-from .model import Derivation, Shape
+from .model import Derivation, Shape, size_of
 
 Matrix = sp.ImmutableMatrix
 Impl = Callable[[sp.Expr], sp.Expr]
-
-
-def size_of(shape: Shape, sizes: dict[str, int]) -> tuple[int, int]:
-    """A shape with its dimension names replaced by sizes."""
-    return tuple(d if isinstance(d, int) else sizes[d] for d in shape)  # type: ignore[return-value]
 
 
 def entry_name(name: str, i: int, j: int, rows: int, cols: int) -> str:

@@ -14,6 +14,11 @@ Shape = tuple[Dim, Dim]
 SCALAR: Shape = (1, 1)
 
 
+def size_of(shape: Shape, sizes: dict[str, int]) -> tuple[int, int]:
+    """A shape with its dimension names replaced by sizes."""
+    return tuple(d if isinstance(d, int) else sizes[d] for d in shape)  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Expr:
     """A parsed expression with its source text, location and inferred shape."""

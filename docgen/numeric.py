@@ -15,9 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from .concrete import size_of
 from .expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
-from .model import Derivation
+from .model import Derivation, size_of
 
 Array = np.ndarray
 Scalar = Callable[[Array], Array]

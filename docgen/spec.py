@@ -31,6 +31,7 @@ from .model import (
     Source,
     Step,
     Symbol,
+    size_of,
 )
 from .parse import BUILTINS, parse_expr, split_equation
 from .shapes import Scope, infer, show
@@ -348,14 +349,14 @@ class _Builder:
             where = self.doc.loc("example", "values", name)
             if sym is None or sym.generic:
                 raise ModelError(f"example/values: {name!r} is not an independent symbol", where)
-            values[name] = _matrix_value(raw, _concrete(sym.shape, sizes), where)
+            values[name] = _matrix_value(raw, size_of(sym.shape, sizes), where)
         diffs = {}
         for name, raw in spec.get("differentials", {}).items():
             sym = symbols.get(name)
             where = self.doc.loc("example", "differentials", name)
             if sym is None or not sym.variable:
                 raise ModelError(f"example/differentials: {name!r} is not a variable symbol", where)
-            diffs[name] = _matrix_value(raw, _concrete(sym.shape, sizes), where)
+            diffs[name] = _matrix_value(raw, size_of(sym.shape, sizes), where)
         missing = [n for n, s in symbols.items() if not s.generic and n not in values]
         if missing:
             raise ModelError(f"example/values: give a value for {', '.join(missing)}", self.doc.loc("example"))
@@ -397,10 +398,6 @@ def _free_names(tree: Node) -> set[str]:
         if isinstance(n, Call) and n.func in ("ones", "zeros", "eye"):
             names -= {a.name for a in n.args if isinstance(a, Name)}
     return names
-
-
-def _concrete(shape: Shape, sizes: dict[str, int]) -> tuple[int, int]:
-    return tuple(d if isinstance(d, int) else sizes[d] for d in shape)  # type: ignore[return-value]
 
 
 def _matrix_value(raw: Any, shape: tuple[int, int], where: Location) -> tuple[tuple[Fraction, ...], ...]:

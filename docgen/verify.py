@@ -8,11 +8,11 @@ from pathlib import Path
 import os
 
 from .cache import VerdictCache, derivation_key
-from .errors import DocgenError, Location, ModelError
+from .errors import DocgenError, ModelError
 from .load import load_file
 from .model import Derivation
 from .rules import RULES
-from .verdict import FAILED, ExampleResult, Link
+from .verdict import ExampleResult, Link
 
 
 @dataclass
@@ -186,10 +186,3 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
-
-def failed_links(res: Result) -> list[Link]:
-    return [link for link in res.links if link.status == FAILED]
-
-
-def link_location(link: Link) -> Location | None:
-    return link.loc

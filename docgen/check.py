@@ -2,8 +2,10 @@
 
 Per link A = B and per concrete size assignment, cheapest first:
   1. identical trees once definitions are expanded: proven for every size;
-  2. exact random rational probes: a nonzero difference refutes with an exact witness;
-  3. exact normal form (exp -> independent positives, logs expanded, cancel): proven at the size;
+  2. exact normal form of every entry in one polynomial ring (exp -> powers of positive
+     symbols, logs expanded, radicals with their relations, cancel): zero proves the size;
+  3. on an entry that is not zero: exact random rational probes, refuting with an exact witness,
+     else the numeric check at that size;
   4. `simplify` as a last resort inside the time budget (never a refutation when it fails);
 then a numeric check at the larger size (NumPy, derivatives by finite differences).
 """
@@ -21,7 +23,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from .concrete import Evaluator, Matrix
-from .exact import Atomizer, is_zero, probe_point
+from .exact import Atomizer, equal_entries, probe_point
 from .expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
 from .model import Derivation, Expr, Part, size_of
 from .numeric import NumericEvaluator, RandomFunctions, random_point
@@ -254,38 +256,32 @@ class Checker:
             ok = all(sp.simplify((a - b).xreplace(elim)) == 0 for a, b in zip(A, B))
             return PROVEN if ok else UNDECIDED
         atomizer = Atomizer()
+        pairs = [(idx, A[idx], B[idx]) for idx in range(len(A)) if A[idx] != B[idx]]
+        # the exact normal form first: on a correct link (most of them) it is the proof, and a
+        # probe could only confirm; probes then look for an exact witness on what is not zero
+        zero = equal_entries([(a, b) for _, a, b in pairs], atomizer, elim)
         pending = []
-        for idx in range(len(A)):
-            a, b = A[idx], B[idx]
+        for (idx, a, b), z in zip(pairs, zero):
+            if z:
+                continue
             if elim:
                 a, b = a.xreplace(elim), b.xreplace(elim)
-            if a == b:
-                continue
             pa, pb = atomizer.prepare(a), atomizer.prepare(b)
             pending.append((idx, a, b, pa, pb, pa - pb))
         if not pending:
             return PROVEN
-        # refute first: a probe is cheap and its witness is exact
         for idx, a, b, pa, pb, diff in pending:
             if atomizer.probeable(diff) and self._refute(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng,
-                                                         self.der.check.probes):
+                                                         self.der.check.probes + 20):
                 return FAILED
         undecided = False
-        checked_numerically = False
+        w, err, _ = self._numeric_at(link, sizes, self.der.check.seed + 7 * link.index)
+        if w is not None:
+            link.status = FAILED
+            link.witness = w
+            link.evidence.append(f"numeric check differs at {format_sizes([sizes])} (relative error {err:.1e})")
+            return FAILED
         for idx, a, b, pa, pb, diff in pending:
-            if is_zero(diff):
-                continue
-            # a nonzero rational function of free atoms: keep probing until a witness appears
-            if atomizer.probeable(diff) and self._refute(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng, 20):
-                return FAILED
-            if not checked_numerically:
-                checked_numerically = True
-                w, err, _ = self._numeric_at(link, sizes, self.der.check.seed + 7 * link.index)
-                if w is not None:
-                    link.status = FAILED
-                    link.witness = w
-                    link.evidence.append(f"numeric check differs at {format_sizes([sizes])} (relative error {err:.1e})")
-                    return FAILED
             if sp.simplify(a - b) == 0:
                 self._simplified += 1
                 continue

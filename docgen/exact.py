@@ -2,8 +2,9 @@
 
 A link's difference A - B is first rewritten so that exp(Σ cᵢ xᵢ) becomes Π Eᵢ^cᵢ with Eᵢ
 independent positive symbols, logs are expanded under the symbols' assumptions, and every other
-function application becomes an opaque symbol. Zero as a rational function of those symbols is a
-proof (any values of the atoms, in particular the true ones, give zero). A random exact point of
+function application becomes an opaque symbol; a root b^(p/q) becomes a power of a generator
+with its relation (t^q = b). Zero as a rational function of those symbols, reduced modulo the
+relations, is a proof (any values of the atoms, in particular the true ones, give zero). A random exact point of
 the same symbols refutes only when every atom can take its value freely: E's whose variable does
 not also appear bare, and generic (undefined) functions, whose values at distinct points are free.
 """
@@ -36,17 +37,29 @@ class Atomizer:
     specific: set[sp.Symbol] = field(default_factory=set)  # atom symbols with fixed meaning
     _exp_memo: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
 
+    _memo: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
+
     def prepare(self, e: sp.Expr) -> sp.Expr:
-        if e.has(sp.log):
-            e = sp.expand_log(e)
-        exps = e.atoms(sp.exp)
-        if exps:
-            e = e.xreplace({a: self._exp_cached(a) for a in exps})
-        funcs = [a for a in e.atoms(sp.Function, sp.Derivative) if not isinstance(a, sp.exp)]
-        if funcs:
-            mapping = {a: self._atom(a) for a in funcs}
-            e = e.xreplace(mapping)
-        return e
+        """e over the atoms: exp(polynomial) -> powers of E symbols, logs expanded, other
+        functions -> symbols. Bottom up and remembered per node, so subexpressions shared by
+        the entries of a matrix (and by both sides of a link) are rewritten once."""
+        hit = self._memo.get(e)
+        if hit is not None:
+            return hit
+        if not e.args:
+            out = e
+        elif isinstance(e, sp.exp):
+            out = self._exp_cached(e)
+        elif isinstance(e, sp.log):
+            expanded = sp.expand_log(e)
+            out = self._atom(e) if expanded == e else self.prepare(expanded)
+        elif isinstance(e, (sp.Function, sp.Derivative)):
+            out = self._atom(e)
+        else:
+            args = [self.prepare(a) for a in e.args]
+            out = e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
+        self._memo[e] = out
+        return out
 
     def _exp_cached(self, node: sp.exp) -> sp.Expr:
         hit = self._exp_memo.get(node)
@@ -56,18 +69,25 @@ class Atomizer:
 
     def _exp(self, node: sp.exp) -> sp.Expr:
         arg = sp.expand(node.args[0])
+        const, rest = arg.as_independent(*arg.free_symbols, as_Add=True)
+        if const != 0:  # exp(c + u) = e^c · exp(u) for a rational c (e is a free generator)
+            if not const.is_Rational or rest == 0:
+                return self._atom(node, specific=True)
+            return sp.E**const * self._exp_cached(sp.exp(rest))
         terms = [t.as_independent(*t.free_symbols, as_Add=False) for t in sp.Add.make_args(arg)]
         if not terms or not all(c.is_number and c != 0 and _is_monomial(m) for c, m in terms):
             return self._atom(node, specific=True)
-        if all(c.is_Integer and isinstance(m, sp.Symbol) for c, m in terms):
+        if all(c.is_Rational and isinstance(m, sp.Symbol) for c, m in terms):
             # exp(Σ cᵢ xᵢ) = Π Eᵢ^cᵢ: one positive symbol per variable, probes stay exact
+            # (a rational cᵢ makes a radical of Eᵢ)
             out = sp.S.One
             for c, m in terms:
                 out *= self._e_symbol(m) ** c
             return out
-        # exp(k·w·u) for a polynomial u with coprime integer coefficients, a number w (e.g.
-        # 1/sqrt(d)) and an integer k: one symbol per (w, u), so that exp(u), exp(-u) and
-        # exp(2u) stay related without a symbol per monomial
+        # exp(r·w·u) for a polynomial u with coprime integer coefficients (first one positive),
+        # a rational r and a number w (e.g. 1/sqrt(d)): one symbol E = exp(w·u) per (w, u), and
+        # exp(r·w·u) = E^r, so that exp(u/2), exp(-u) and exp(2u) stay related (a fractional
+        # power of E is a radical, which the normal form knows: (E^(1/2))² = E)
         ratios = [sp.nsimplify(c / terms[0][0]) for c, _ in terms]
         if not all(r.is_Rational for r in ratios):
             return self._atom(node, specific=True)
@@ -78,11 +98,8 @@ class Atomizer:
         base = sp.Add(*[sp.Integer(k // g) * m for k, (_, m) in zip(ints, terms)])
         if ints[0] < 0:
             base, unit = -base, -unit
-        # unit = (p/q)·w with w irrational or 1: exp(arg) = exp((w/q)·base)^p
         r, w = unit.as_coeff_Mul()
-        if r.q == 1 and w == 1:
-            return self._e_symbol(base) ** int(r.p)
-        return self._e_symbol((w / r.q, base)) ** int(r.p)
+        return self._e_symbol(base if w == 1 else (w, base)) ** r
 
     def _e_symbol(self, m) -> sp.Symbol:  # noqa: ANN001  (an expression, or (unit, polynomial))
         """E_m = exp(m), an independent positive symbol (sound for proofs: any values, in
@@ -103,8 +120,8 @@ class Atomizer:
     def probeable(self, e: sp.Expr) -> bool:
         """Whether exact random points of e's symbols are points of the original functions."""
         free = e.free_symbols
-        if free & self.specific:
-            return False
+        if free & self.specific or _radicals(e):
+            return False  # a radical at a rational point is (mostly) irrational: no exact witness
         for m, em in self.exp_symbols.items():
             if em not in free:
                 continue
@@ -142,35 +159,150 @@ def is_zero(e: sp.Expr) -> bool:
     if e == 0:
         return True
     try:
-        return _RationalForm(e).is_zero()
+        return RationalForms([e]).is_zero(e)
     except NotRational:
-        num, _ = sp.fraction(sp.together(e))
-        return sp.expand(num) == 0
+        return _is_zero_slow(e)
+
+
+def _is_zero_slow(e: sp.Expr) -> bool:
+    num, _ = sp.fraction(sp.together(e))
+    return sp.expand(num) == 0
+
+
+def equal_entries(pairs: list[tuple[sp.Expr, sp.Expr]], atomizer: Atomizer | None = None,
+                  elim: dict | None = None) -> list[bool]:
+    """For entries (a, b): is a - b identically zero once `elim` is substituted and the entries
+    are rewritten over the atomizer's atoms? One polynomial ring for all of them, so shared
+    subexpressions are converted once and no rewritten SymPy tree is ever built; an entry the
+    ring cannot hold (a float, x**y) falls back to SymPy's `together`."""
+    if not pairs:
+        return []
+    atomizer = atomizer or Atomizer()
+    forms = RationalForms([x for pair in pairs for x in pair], atomizer, elim or {})
+    out = []
+    for a, b in pairs:
+        try:
+            out.append(forms.equal(a, b))
+        except NotRational:
+            if elim:
+                a, b = a.xreplace(elim), b.xreplace(elim)
+            out.append(_is_zero_slow(atomizer.prepare(a) - atomizer.prepare(b)))
+    return out
 
 
 class NotRational(Exception):
     """The expression has a part that is not a rational function (a float, a root)."""
 
 
-class _RationalForm:
-    """e as numerator / Π baseᵏ with sparse polynomials over QQ (SymPy's `ring`).
+def _radicals(e: sp.Expr) -> list[sp.Pow]:
+    """The powers in e with a non-integer rational exponent: sqrt(2), sqrt(v + eps)⁻³, E^(1/2)."""
+    return [p for p in e.atoms(sp.Pow) if p.exp.is_Rational and not p.exp.is_Integer]
+
+
+class RationalForms:
+    """Expressions as numerator / Π baseᵏ with sparse polynomials over QQ (SymPy's `ring`).
 
     Denominators stay factored, and sums take the largest power of each factor (no gcd), so
-    nothing is expanded twice; the numerator is zero exactly when e is. About 10× faster than
-    `together` + `expand` on the seed's links.
+    nothing is expanded twice; the numerator is zero exactly when the expression is. About 10×
+    faster than `together` + `expand` on the seed's links. One ring serves a whole matrix: its
+    generators are every symbol of every entry, and conversions are remembered per node.
+
+    Radicals: every base b of a power b^(p/q) gets one generator t standing for Dᵦ·b^(1/L)
+    (L the lcm of the q's of b, Dᵦ the denominator of b's own form Nᵦ/Dᵦ), so b^(p/q) =
+    (t/Dᵦ)^(pL/q) and t satisfies t^L = Nᵦ·Dᵦ^(L-1). Numerators are reduced modulo these
+    relations (generators ordered so that each tᴸ leads its relation): a zero remainder proves
+    zero; a nonzero one does not refute (a perfect square under a root), so the test is exact
+    for proofs and may be incomplete only with radicals. Numbers like pi are free generators
+    (sound: zero for all values of a generator is zero for its true value).
     """
 
-    def __init__(self, e: sp.Expr):
-        self.e = e
-        syms = sorted(e.free_symbols, key=lambda s: s.name)
-        self.R, *gens = ring(syms, QQ) if syms else ring("_unused", QQ)
-        self.gens = dict(zip(syms, gens))
+    def __init__(self, exprs: list[sp.Expr], atomizer: Atomizer | None = None, elim: dict | None = None):
+        # with an atomizer, exp/log/function nodes are rewritten one by one as they are met
+        # (exp(u) -> E^r, f(x) -> a symbol), and symbols in `elim` stand for their values
+        self.atomizer = atomizer
+        self.elim = elim or {}
+        self.rewritten: dict[sp.Basic, sp.Expr] = {}
+        syms, constants, radicals = self._scan(exprs)
+        # bases of radicals, outermost first (a base containing another radical comes before it)
+        self.roots: dict[sp.Basic, int] = {}
+        for p in radicals:
+            self.roots[p.base] = math.lcm(self.roots.get(p.base, 1), int(p.exp.q))
+        bases = sorted(self.roots, key=lambda b: (-_nesting(b), sp.default_sort_key(b)))
+        constants = sorted(constants, key=sp.default_sort_key)
+        syms = sorted(syms, key=lambda s: (s.name, getattr(s, "dummy_index", 0) or 0))
+        root_gens = [sp.Dummy(f"t{i}") for i in range(len(bases))]
+        const_gens = [sp.Dummy(f"c{i}") for i in range(len(constants))]
+        names = root_gens + const_gens + syms
+        self.R, *gens = ring(names, QQ) if names else ring("_unused", QQ)
+        self.root_gen = dict(zip(bases, gens[:len(bases)]))
+        self.gens = dict(zip(constants + syms, gens[len(bases):]))
+        self.relations: list = []
+        self.root_den: dict[sp.Basic, tuple] = {}
         self.factors: dict[frozenset, object] = {}
         self.memo: dict[sp.Basic, tuple] = {}
 
-    def is_zero(self) -> bool:
-        num, _ = self.convert(self.e)
+    def _rewrite(self, x: sp.Basic) -> sp.Basic | None:
+        """What stands for x in the ring when it is not itself a sum, product or power."""
+        if x.is_Symbol and x in self.elim:
+            return self.elim[x]
+        if self.atomizer is not None and isinstance(x, (sp.Function, sp.Derivative)):
+            hit = self.rewritten.get(x)
+            if hit is None:
+                y = x.xreplace(self.elim) if self.elim else x
+                hit = self.rewritten[x] = self.atomizer.prepare(y)
+            return hit
+        return None
+
+    def _scan(self, exprs: list[sp.Expr]) -> tuple[set, set, list]:
+        """(symbols, number symbols like pi, radicals) of all exprs as the ring will see them,
+        each shared node visited once."""
+        seen: set = set()
+        syms: set = set()
+        constants: set = set()
+        radicals: list = []
+        stack = list(exprs)
+        while stack:
+            x = stack.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            y = self._rewrite(x)
+            if y is not None:
+                stack.append(y)
+            elif x.is_Symbol:
+                syms.add(x)
+            elif x.is_NumberSymbol:
+                constants.add(x)
+            elif x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer:
+                if _splittable(x.base):
+                    for prime, k in _prime_powers(x.base, x.exp):
+                        if not k.is_Integer:  # one generator per prime: √6 = √2·√3
+                            radicals.append(sp.Pow(prime, k - sp.floor(k), evaluate=False))
+                else:
+                    radicals.append(x)
+                    stack.extend(x.args)
+            else:
+                stack.extend(x.args)
+        return syms, constants, radicals
+
+    def _zero(self, num) -> bool:  # noqa: ANN001
+        if num and self.relations:
+            num = num.rem(self.relations)
         return not num
+
+    def is_zero(self, e: sp.Expr) -> bool:
+        return self._zero(self.convert(e)[0])
+
+    def equal(self, a: sp.Expr, b: sp.Expr) -> bool:
+        """a - b = 0, without building a - b in SymPy."""
+        (an, ad), (bn, bd) = self.convert(a), self.convert(b)
+        for k in set(ad) | set(bd):
+            va, vb = ad.get(k, 0), bd.get(k, 0)
+            if va > vb:
+                bn = bn * self.factors[k] ** (va - vb)
+            elif vb > va:
+                an = an * self.factors[k] ** (vb - va)
+        return self._zero(an - bn)
 
     def factor_key(self, p) -> frozenset:  # noqa: ANN001
         key = frozenset(p.items())
@@ -184,10 +316,29 @@ class _RationalForm:
             self.memo[x] = hit
         return hit
 
+    def _root(self, base: sp.Basic) -> tuple:
+        """(t, Dᵦ as a factor dict) for the radical generator of `base` (its relation recorded)."""
+        hit = self.root_den.get(base)
+        if hit is None:
+            t, L = self.root_gen[base], self.roots[base]
+            bn, bd = self.convert(base)
+            if not bn:
+                raise NotRational(base)  # a root of zero: leave it to SymPy
+            dp = self.R.one
+            for f, v in bd.items():
+                dp = dp * self.factors[f] ** v
+            self.relations.append(t**L - bn * dp ** (L - 1))
+            hit = self.root_den[base] = (t, bd)
+        return hit
+
     def _convert(self, x: sp.Basic) -> tuple:
         R = self.R
-        if x.is_Symbol:
-            return self.gens[x], {}
+        g = self.gens.get(x)
+        if g is not None:
+            return g, {}
+        y = self._rewrite(x)
+        if y is not None:
+            return self.convert(y)
         if x.is_Rational:
             return R(QQ(int(x.p), int(x.q))), {}
         if x.is_Mul:
@@ -211,6 +362,26 @@ class _RationalForm:
                         an = an * self.factors[k] ** (v - ad.get(k, 0))
                 num = num + an
             return num, need
+        if x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer and _splittable(x.base):
+            # (Π primeᵉ)^(a/b) = Π prime^⌊k⌋ · t_prime^((k - ⌊k⌋)·L), k = e·a/b
+            num = R.one
+            for prime, k in _prime_powers(x.base, x.exp):
+                whole = sp.floor(k)
+                num = num * R(QQ(int(prime)) ** int(whole))
+                if k != whole:
+                    t, _ = self._root(prime)
+                    num = num * t ** int((k - whole) * self.roots[prime])
+            return num, {}
+        if x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer:
+            # b^(p/q) = (t/Dᵦ)^k with k = p·L/q
+            t, bd = self._root(x.base)
+            k = int(x.exp.p) * self.roots[x.base] // int(x.exp.q)
+            if k >= 0:
+                return t**k, {f: v * k for f, v in bd.items()}
+            num = R.one
+            for f, v in bd.items():
+                num = num * self.factors[f] ** (v * -k)
+            return num, {self.factor_key(t): -k}
         if x.is_Pow and x.exp.is_Integer:
             k = int(x.exp)
             bn, bd = self.convert(x.base)
@@ -225,6 +396,24 @@ class _RationalForm:
                 return num * R(QQ(1) / bn.LC) ** -k, {}
             return num, {self.factor_key(bn): -k}
         raise NotRational(x)
+
+
+def _splittable(base: sp.Basic) -> bool:
+    """A positive rational small enough to factor at once."""
+    return bool(base.is_Rational and base > 0 and max(abs(int(base.p)), int(base.q)) < 10**12)
+
+
+def _prime_powers(base: sp.Rational, exp: sp.Rational) -> list[tuple[sp.Integer, sp.Rational]]:
+    """base^exp as Π primeᵏ: [(prime, k)] for a positive rational base."""
+    out = [(sp.Integer(q), sp.Rational(e) * exp) for q, e in sp.factorint(int(base.p)).items()]
+    out += [(sp.Integer(q), -sp.Rational(e) * exp) for q, e in sp.factorint(int(base.q)).items()]
+    return sorted(out)
+
+
+def _nesting(e: sp.Basic) -> int:
+    """How deeply radicals nest inside e (0: none)."""
+    inner = [p for p in _radicals(e) if p != e]
+    return 1 + max((_nesting(p.base) for p in inner), default=-1) if inner else 0
 
 
 def random_value(rng: random.Random, positive: bool = False) -> sp.Rational:

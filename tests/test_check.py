@@ -112,6 +112,34 @@ def test_exp_log_identities_are_proven_exactly(build, lhs, rhs):
     assert links["claim"].sizes == [{"n": 2, "m": 3}, {"n": 3, "m": 2}]
 
 
+@pytest.mark.parametrize("lhs, rhs", [
+    # roots of sizes (attention's 1/sqrt(d)): sqrt(2), sqrt(3) with their relations
+    ("D(sum(exp(x / sqrt(n))), x)", "exp(x / sqrt(n)) / sqrt(n)"),
+    ("(x / sqrt(n)) * sqrt(n)", "x"),
+    # a root of a polynomial (layer norm's standard deviation)
+    ("D(sqrt(sum(x**2) + 1), x)", "x / sqrt(sum(x**2) + 1)"),
+    ("x / sqrt(sum(x**2) + 1) ** 3", "x / ((sum(x**2) + 1) * sqrt(sum(x**2) + 1))"),
+    # fractional exponents of exp stay related to whole ones
+    ("exp(x / 2) * exp(x / 2)", "exp(x)"),
+    ("(exp(2 * x / sqrt(n)) - ones(n)) / (exp(x / sqrt(n)) - ones(n))", "exp(x / sqrt(n)) + ones(n)"),
+    ("(exp(x) - ones(n)) / (exp(x / 2) + ones(n))", "exp(x / 2) - ones(n)"),
+])
+def test_radicals_are_proven_by_the_normal_form_without_simplify(build, lhs, rhs):
+    links = check_all(build, HEAD + f"claim: {lhs} = {rhs}\nsteps:\n  - {rhs}\n")
+    link = links["claim"]
+    assert link.status == "proven", link.evidence
+    assert link.sizes == [{"n": 2, "m": 3}, {"n": 3, "m": 2}]
+    assert not any("simplify" in e for e in link.evidence), link.evidence
+
+
+def test_wrong_link_with_radicals_fails_with_a_numeric_witness(build):
+    links = check_all(build, HEAD + "claim: D(sqrt(sum(x**2) + 1), x) = 2 * x / sqrt(sum(x**2) + 1)\n"
+                                    "steps:\n  - 2 * x / sqrt(sum(x**2) + 1)\n")
+    link = links["claim"]
+    assert link.status == "failed" and link.witness is not None
+    assert link.witness.sizes == {"n": 2, "m": 3}
+
+
 def test_identity_outside_the_normal_form_gets_numeric_evidence_only(build):
     # tanh is not a rational function of exp atoms for the normal form: no exact proof,
     # and the verdict must say so honestly.

@@ -1,26 +1,43 @@
-"""The verdict cache: checked results keyed by a hash of everything a verdict depends on.
+"""The verdict cache: each checked link keyed by exactly what its verdict depends on.
 
-Key = sha256(docgen version, check settings, the derivation file's bytes, the keys of what it
-cites). One JSON file per key under `.docgen-cache/verdicts/`, written atomically, so two builds
-running at once at worst both compute and write the same bytes. An entry that cannot be read or
-does not match its key is ignored (and recomputed), never trusted.
+A link's verdict depends on its two expression trees, the derivation's checking context
+(layout, dimensions and their sizes, symbols with their shapes and assumptions, generic
+functions, definitions, linear assumptions, `check:` settings), its place in the chain (the
+random seeds of its probes come from its part and index), the `--budget` override and docgen's
+own code. Its key hashes exactly these, with no locations, prose or titles in them: an edit of a
+note, a comment, a title or a description changes no key, and an edit of one step's
+expression changes the keys of the links that step is in (and of its part's claim, which is
+settled from its chain). The worked example is keyed likewise by the example's data and every
+chain expression. Cited derivations are not in any key: a citation's effect ("cites X, which
+does not verify") is worked out from X's result every time, never cached.
+
+Entries are stored location-free; `chain_links` supplies the current locations when they are
+read, so verdicts point at the right lines after lines move. One JSON file per derivation under
+`.docgen-cache/verdicts/`, named by a hash of all its link keys (a whole-file hit costs one
+read), holds each link's key beside its verdict; `latest/` remembers, per source path, the
+entry last written for it, so that after an edit the links whose keys did not change are taken
+from there and only the others are checked. An entry that cannot be read, or whose recorded
+keys do not match, is ignored (recomputed), never trusted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+import os
+from dataclasses import asdict, dataclass, fields
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .expr import Node
 from .fsutil import atomic_write
 from .model import Derivation
 from .verdict import ExampleResult, Link, Witness, chain_links
 
-FORMAT = 1
+FORMAT = 2
 
 
 @lru_cache(maxsize=1)
@@ -33,73 +50,182 @@ def engine_fingerprint() -> str:
     return h.hexdigest()
 
 
-def derivation_key(der: Derivation, cited: list[str], settings: dict[str, Any]) -> str:
-    """The cache key of one derivation's verdicts."""
-    h = hashlib.sha256()
-    payload = {"docgen": engine_fingerprint(), "format": FORMAT, "settings": settings,
-               "file": der.digest, "cited": sorted(cited)}
-    h.update(json.dumps(payload, sort_keys=True).encode())
-    return h.hexdigest()
+def _sha(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
+def tree_data(node: Any) -> Any:
+    """An expression tree as plain data, without source columns (two trees that compare equal
+    give equal data)."""
+    if isinstance(node, Node):
+        return [type(node).__name__, *(tree_data(getattr(node, f.name)) for f in fields(node)
+                                       if f.name != "col")]
+    if isinstance(node, tuple):
+        return [tree_data(x) for x in node]
+    if isinstance(node, Fraction):
+        return str(node)
+    return node
+
+
+def check_context(der: Derivation) -> Any:
+    """Everything of a derivation, beyond one link's two sides, that checking it reads. Order
+    is kept (symbols are drawn at random points in declaration order)."""
+    return [
+        der.layout,
+        [[d.name, list(d.sizes), d.numeric] for d in der.dims.values()],
+        [[s.name, list(s.shape), list(s.of), sorted(s.assume), s.style] for s in der.symbols.values()],
+        [[f.name, f.derivative] for f in der.functions.values()],
+        [[d.name, tree_data(d.expr.tree), d.style] for d in der.definitions.values()],
+        [[tree_data(a.lhs.tree), tree_data(a.rhs.tree), a.text] for a in der.assumptions],
+        [der.check.budget, der.check.probes, der.check.seed],
+    ]
+
+
+def _example_data(der: Derivation) -> Any:
+    ex = der.example
+    if ex is None:
+        return None
+
+    def values(v: dict) -> Any:
+        return [[n, [[str(x) for x in row] for row in rows]] for n, rows in v.items()]
+
+    return [sorted(ex.sizes.items()), values(ex.values), [[n, tree_data(e.tree)] for n, e in ex.functions.items()],
+            ex.digits, values(ex.differentials),
+            [[p.label, p.method, p.wrt, tree_data(p.lhs.tree), tree_data(p.rhs.tree),
+              [tree_data(s.expr.tree) for s in p.steps]] for p in der.parts]]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The cache keys of one derivation: one per link (document order), the example's, and the
+    entry's (a hash of all of them)."""
+
+    links: tuple[str, ...]
+    example: str | None
+    entry: str
+
+
+def derivation_keys(der: Derivation, settings: dict[str, Any]) -> Keys:
+    """The keys of a derivation's links and example under `settings` (budget, examples)."""
+    base = _sha([engine_fingerprint(), FORMAT, settings.get("budget"), check_context(der)])
+    links = chain_links(der)
+    keys: list[str] = []
+    for link in links:
+        if link.kind == "claim":  # settled from its chain: keyed by the chain's keys too
+            chain = [keys[i] for i, k in enumerate(links[:len(keys)]) if k.part == link.part]
+            keys.append(_sha([base, link.part, link.index, link.kind, tree_data(link.left.tree),
+                              tree_data(link.right.tree), chain]))
+        else:
+            keys.append(_sha([base, link.part, link.index, link.kind, tree_data(link.left.tree),
+                              tree_data(link.right.tree)]))
+    example = None
+    if settings.get("examples", True) and der.example is not None:
+        example = _sha([base, "example", _example_data(der)])
+    return Keys(tuple(keys), example, _sha([FORMAT, keys, example]))
+
+
+class Hit:
+    """What the cache knows of one derivation: verdicts of some (or all) links, the example."""
+
+    def __init__(self, links: dict[int, Link], example: ExampleResult | None, has_example: bool):
+        self.links = links
+        self.example = example
+        self.has_example = has_example
 
 
 class VerdictCache:
     """Reads and writes cached verdicts; `root=None` disables caching."""
 
     def __init__(self, root: Path | None):
-        self.root = None if root is None else Path(root) / "verdicts"
+        self.root = None if root is None else Path(root)
 
-    def _path(self, key: str) -> Path:
+    def _entry_path(self, key: str) -> Path:
         assert self.root is not None
-        return self.root / key[:2] / f"{key}.json"
+        return self.root / "verdicts" / key[:2] / f"{key}.json"
 
-    def get(self, key: str, der: Derivation) -> tuple[list[Link], ExampleResult | None] | None:
+    def _latest_path(self, der: Derivation) -> Path:
+        assert self.root is not None
+        where = hashlib.sha256(os.path.abspath(der.path).encode()).hexdigest()
+        return self.root / "latest" / where[:2] / f"{where}.json"
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self._entry_path(key).read_text("utf-8"))
+            return data if isinstance(data, dict) and data.get("key") == key else None
+        except (OSError, ValueError):
+            return None
+
+    def get(self, keys: Keys, der: Derivation) -> Hit | None:
+        """Everything known for `der`: all of it (an entry with these keys), or the links and
+        example whose keys match the entry last written for its path; None if nothing."""
         if self.root is None:
             return None
+        data = self._read(keys.entry)
+        if data is None:
+            try:
+                latest = json.loads(self._latest_path(der).read_text("utf-8"))
+                data = self._read(latest["key"]) if latest.get("path") == os.path.abspath(der.path) else None
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                data = None
+        if data is None:
+            return None
         try:
-            data = json.loads(self._path(key).read_text("utf-8"))
-            if data.get("key") != key:
-                return None
-            return _links_from(data["links"], der), _example_from(data["example"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # unreadable or from another layout: recompute
+            return _hit_from(data, keys, der)
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None  # another layout: recompute
 
-    def put(self, key: str, links: list[Link], example: ExampleResult | None) -> None:
+    def put(self, keys: Keys, der: Derivation, links: list[Link], example: ExampleResult | None) -> None:
         if self.root is None:
             return
         data = {
-            "key": key,
-            "links": [_link_to(link) for link in links],
-            "example": None if example is None else asdict(example),
+            "key": keys.entry,
+            "links": [_link_to(link, key) for link, key in zip(links, keys.links)],
+            "example": None if keys.example is None else {"key": keys.example, "result": (
+                None if example is None else asdict(example))},
         }
+        latest = json.dumps({"path": os.path.abspath(der.path), "key": keys.entry}, ensure_ascii=False)
         try:
-            atomic_write(self._path(key), json.dumps(data, ensure_ascii=False))  # insertion order is meaningful
+            # not forced to disk: an entry lost or torn by a crash does not parse or does not
+            # match its key, and is recomputed
+            atomic_write(self._entry_path(keys.entry), json.dumps(data, ensure_ascii=False), durable=False)
+            atomic_write(self._latest_path(der), latest, durable=False)
         except OSError:
             pass  # a read-only project still verifies; it is only slower next time
 
 
-def _link_to(link: Link) -> dict[str, Any]:
+def _link_to(link: Link, key: str) -> dict[str, Any]:
     return {
-        "part": link.part, "index": link.index, "kind": link.kind, "status": link.status,
+        "key": key, "part": link.part, "index": link.index, "kind": link.kind, "status": link.status,
         "sizes": link.sizes, "evidence": link.evidence,
         "witness": None if link.witness is None else asdict(link.witness),
     }
 
 
-def _links_from(rows: list[dict[str, Any]], der: Derivation) -> list[Link]:
-    links = chain_links(der)
-    if len(rows) != len(links):
-        raise ValueError("cached links do not match the derivation")
-    for link, row in zip(links, rows):
+def _hit_from(data: dict[str, Any], keys: Keys, der: Derivation) -> Hit | None:
+    rows = {row["key"]: row for row in data["links"]}
+    links = chain_links(der)  # today's locations
+    known: dict[int, Link] = {}
+    for i, (link, key) in enumerate(zip(links, keys.links)):
+        row = rows.get(key)
+        if row is None:
+            continue
         if (row["part"], row["index"], row["kind"]) != (link.part, link.index, link.kind):
-            raise ValueError("cached links do not match the derivation")
+            raise ValueError("cached link does not match the derivation")
         link.status = row["status"]
-        # JSON was written with sorted keys: restore the derivation's order of dimensions
+        # JSON keeps the derivation's order of dimensions; restore it anyway
         link.sizes = [_in_dim_order(s, der) for s in row["sizes"]]
         link.evidence = list(row["evidence"])
         w = row["witness"]
         link.witness = None if w is None else Witness(
             _in_dim_order(w["sizes"], der), dict(w["point"]), w["left"], w["right"], bool(w["exact"]), tuple(w["entry"]))
-    return links
+        known[i] = link
+    example, has_example = None, keys.example is None
+    ex = data.get("example")
+    if keys.example is not None and isinstance(ex, dict) and ex.get("key") == keys.example:
+        example, has_example = _example_from(ex["result"]), True
+    if not known and not has_example:
+        return None
+    return Hit(known, example, has_example)
 
 
 def _in_dim_order(sizes: dict[str, int], der: Derivation) -> dict[str, int]:

@@ -1,8 +1,11 @@
-"""Runs the checks: link by link, in this process or in a pool of worker processes.
+"""Runs the checks: link by link, in a pool of worker processes.
 
 The unit of work is one chain link (or one worked example), so that one large derivation is
-spread over all cores too. Claims are settled afterwards: most follow from their chains by
-transitivity and need only their numeric check; the others are checked like steps.
+spread over all cores too. A claim is dispatched as soon as the links of its chain are known:
+most follow from their chains by transitivity and need only their numeric check; the others
+are checked like steps. There is no barrier between links and claims, and a worker lives for
+the whole run. Only verdicts travel between processes (the workers have the derivations from
+the fork), never expression trees.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import traceback
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing import connection as mp_connection
-from typing import Any
+from typing import Any, Callable
 
+from .cache import Hit
 from .model import Derivation
 from .verdict import UNDECIDED, ExampleResult, Link, chain_links
 
@@ -31,6 +35,7 @@ class Outcome:
 
 
 Task = tuple[int, str, int]  # (derivation index, "link" | "claim" | "example", link index)
+Verdict = tuple[str, list, list, Any, float]  # status, sizes, evidence, witness, seconds
 
 _STATE: dict[str, Any] = {}  # per worker: the derivations and a Checker per derivation
 
@@ -49,14 +54,26 @@ def _checker(i: int):  # noqa: ANN202
     return checkers[i]
 
 
+def verdict_of(link: Link) -> Verdict:
+    return link.status, link.sizes, link.evidence, link.witness, link.seconds
+
+
+def apply_verdict(link: Link, v: Verdict) -> Link:
+    link.status, link.sizes, link.evidence, link.witness, link.seconds = v
+    return link
+
+
 def _run(task: Task, payload: Any = None) -> Any:
     i, kind, k = task
-    if kind == "claim":  # payload: the part's checked chain
+    if kind == "claim":  # payload: the verdicts of the part's chain, by link index
         checker = _checker(i)
-        claim = checker.links()[k]
-        if not checker.by_transitivity(claim, payload):
+        links = checker.links()
+        for j, v in payload.items():
+            apply_verdict(links[j], v)
+        claim = links[k]
+        if not checker.by_transitivity(claim, [links[j] for j in sorted(payload)]):
             checker.check(claim)
-        return claim
+        return verdict_of(claim)
     if kind == "example":
         from .example import evaluate_example
 
@@ -65,7 +82,7 @@ def _run(task: Task, payload: Any = None) -> Any:
         except (ArithmeticError, ValueError, TypeError) as exc:
             return None, f"the example cannot be evaluated: {exc}"
     checker = _checker(i)
-    return checker.check(checker.links()[k])
+    return verdict_of(checker.check(checker.links()[k]))
 
 
 def _weight(der: Derivation) -> int:
@@ -84,68 +101,88 @@ def _limit(ders: list[Derivation], budget: float | None, task: Task) -> float:
     return (budget if budget is not None else ders[task[0]].check.budget) + HARD_MARGIN
 
 
-def _fallback(ders: list[Derivation], task: Task, why: str) -> Any:
+def _fallback(task: Task, why: str) -> Any:
     """What a task that was stopped yields: an undecided link, or an unevaluated example."""
-    i, kind, k = task
-    if kind == "example":
+    if task[1] == "example":
         return None, f"the example could not be evaluated: {why}"
-    link = chain_links(ders[i])[k]
-    link.status = UNDECIDED
-    link.evidence.append(why)
-    return link
+    return UNDECIDED, [], [why], None, 0.0
 
 
 def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
-        memory_mb: int = DEFAULT_MEMORY_MB) -> list[Outcome]:
+        memory_mb: int = DEFAULT_MEMORY_MB, known: list[Hit | None] | None = None) -> list[Outcome]:
     """Check every derivation; outcomes in the order of `ders`.
 
-    Every task runs in a worker process with a memory limit and a wall-clock limit (the
-    link's budget plus a second), so that SymPy stuck in C code cannot stall the run: the
+    `known[i]` lists what is already known of `ders[i]` (cached verdicts): only the rest is
+    checked. Every task runs in a worker process with a memory limit and a wall-clock limit
+    (the link's budget plus a second), so that SymPy stuck in C code cannot stall the run: the
     worker is killed, the link is "undecided", and the rest goes on in a fresh worker.
     """
     from . import check, example  # noqa: F401  (imported once here, inherited by forked workers)
 
+    known = known or [None] * len(ders)
+    links_of = [chain_links(der) for der in ders]
+    examples_of: dict[int, tuple[ExampleResult | None, str]] = {}
     tasks: list[Task] = []
+    chains: dict[Task, list[int]] = {}  # claim -> its chain's link indices
+    blocks: dict[tuple[int, int], list[Task]] = {}  # a link still to check -> claims waiting for it
+    waiting: dict[Task, int] = {}  # claim -> how many of its chain's links are still to check
     for i, der in enumerate(ders):
-        tasks.extend((i, "link", k) for k, link in enumerate(chain_links(der)) if link.kind != "claim")
-        if examples and der.example is not None:
+        kn = known[i]
+        links = links_of[i]
+        if kn is not None:
+            for k, link in kn.links.items():
+                links[k] = link
+            if kn.has_example:
+                examples_of[i] = (kn.example, "")
+        for k, link in enumerate(links):
+            if kn is not None and k in kn.links:
+                continue
+            if link.kind != "claim":
+                tasks.append((i, "link", k))
+                continue
+            claim = (i, "claim", k)
+            chains[claim] = [j for j, c in enumerate(links) if c.part == link.part and c.kind != "claim"]
+            todo = [j for j in chains[claim] if kn is None or j not in kn.links]
+            waiting[claim] = len(todo)
+            for j in todo:
+                blocks.setdefault((i, j), []).append(claim)
+        if examples and der.example is not None and i not in examples_of:
             tasks.append((i, "example", 0))
-    _init(ders, budget)
-    by_task = _supervise(ders, budget, tasks, jobs, memory_mb)
 
-    # claims: most follow from their chains (then only their numeric check runs); the others
-    # are checked like steps. Both in the workers, so that this process stays free.
-    outcomes_links = []
-    claims: list[Task] = []
-    chains: dict[Task, list[Link]] = {}
-    for i, der in enumerate(ders):
-        links = chain_links(der)
-        for k, link in enumerate(links):
-            if (i, "link", k) in by_task:
-                links[k] = by_task[(i, "link", k)]
-        for k, link in enumerate(links):
-            if link.kind == "claim":
-                claims.append((i, "claim", k))
-                chains[(i, "claim", k)] = [c for c in links if c.part == link.part and c.kind != "claim"]
-        outcomes_links.append(links)
-    if claims:
-        by_task.update(_supervise(ders, budget, claims, jobs, memory_mb, chains))
-        for task in claims:
-            outcomes_links[task[0]][task[2]] = by_task[task]
-    outcomes = []
-    for i, links in enumerate(outcomes_links):
-        worked, problem = by_task.get((i, "example", 0), (None, ""))
-        outcomes.append(Outcome(links, worked, problem))
-    return outcomes
+    def payload(claim: Task) -> dict[int, Verdict]:
+        return {j: verdict_of(links_of[claim[0]][j]) for j in chains[claim]}
+
+    def done(task: Task, result: Any) -> list[tuple[Task, Any]]:
+        i, kind, k = task
+        if kind == "example":
+            examples_of[i] = result
+            return []
+        apply_verdict(links_of[i][k], result)
+        ready = []
+        for claim in blocks.pop((i, k), []) if kind == "link" else []:
+            waiting[claim] -= 1
+            if not waiting[claim]:
+                ready.append((claim, payload(claim)))
+        return ready
+
+    # the most expensive first, so that no worker is left with a long task at the end; claims
+    # whose chains are all known (from the cache) can start at once
+    start = [(c, payload(c)) for c, n in waiting.items() if n == 0]
+    start += [(t, None) for t in sorted(tasks, key=lambda t: -_weight(ders[t[0]]))]
+    if start:
+        _init(ders, budget)
+        _supervise(ders, budget, start, jobs, memory_mb, done)
+    return [Outcome(links_of[i], *examples_of.get(i, (None, ""))) for i in range(len(ders))]
 
 
-def _supervise(ders: list[Derivation], budget: float | None, tasks: list[Task], jobs: int,
-               memory_mb: int, payloads: dict[Task, Any] | None = None) -> dict[Task, Any]:
-    """Run tasks on up to `jobs` worker processes, killing any that overruns its limit."""
+def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[Task, Any]], jobs: int,
+               memory_mb: int, done: Callable[[Task, Any], list[tuple[Task, Any]]]) -> None:
+    """Run tasks on up to `jobs` worker processes, killing any that overruns its limit.
+
+    `done(task, result)` is called with every result and returns the tasks it makes ready;
+    they run next."""
     ctx = multiprocessing.get_context("fork")
-    # the most expensive first, so that no worker is left with a long task at the end
-    pending = deque(sorted(tasks, key=lambda t: -_weight(ders[t[0]])))
-    results: dict[Task, Any] = {}
+    pending = deque(start)
     workers: list[_Worker] = []
     try:
         while pending or any(w.task for w in workers):
@@ -154,8 +191,8 @@ def _supervise(ders: list[Derivation], budget: float | None, tasks: list[Task], 
                 if idle is None:
                     idle = _Worker(ctx, ders, budget, memory_mb)
                     workers.append(idle)
-                task = pending.popleft()
-                idle.start(task, _limit(ders, budget, task), (payloads or {}).get(task))
+                task, data = pending.popleft()
+                idle.start(task, _limit(ders, budget, task), data)
             busy = [w for w in workers if w.task is not None]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = mp_connection.wait([w.conn for w in busy], timeout=timeout)
@@ -163,11 +200,11 @@ def _supervise(ders: list[Derivation], budget: float | None, tasks: list[Task], 
                 if w.conn in ready:
                     task, answer = w.receive()
                     if answer[0] == "ok":
-                        results[task] = answer[1]
+                        result = answer[1]
                     elif answer[0] == "bug":
                         raise RuntimeError(f"a docgen bug while checking {task}:\n{answer[1]}")
                     else:
-                        results[task] = _fallback(ders, task, answer[1])
+                        result = _fallback(task, answer[1])
                     if w.dead:
                         workers.remove(w)
                 elif time.monotonic() >= w.deadline:
@@ -176,12 +213,13 @@ def _supervise(ders: list[Derivation], budget: float | None, tasks: list[Task], 
                     workers.remove(w)
                     assert task is not None
                     limit = _limit(ders, budget, task)
-                    results[task] = _fallback(ders, task, f"stopped after {limit:g} s (budget plus 1 s): "
-                                                          "the worker was killed")
+                    result = _fallback(task, f"stopped after {limit:g} s (budget plus 1 s): the worker was killed")
+                else:
+                    continue
+                pending.extendleft(reversed(done(task, result)))
     finally:
         for w in workers:
             w.close()
-    return results
 
 
 class _Worker:

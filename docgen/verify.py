@@ -7,12 +7,12 @@ from pathlib import Path
 
 import os
 
-from .cache import VerdictCache, derivation_key
+from .cache import VerdictCache, derivation_keys
 from .errors import DocgenError, ModelError
 from .load import load_file
 from .model import Derivation
 from .rules import RULES
-from .verdict import ExampleResult, Link
+from .verdict import ExampleResult, Link, chain_links
 
 
 @dataclass
@@ -142,29 +142,35 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
     """
     order, problems = citation_order(ders)
     settings = {"budget": budget, "examples": examples}
-    keys: dict[str, str] = {}
-    for der in order:  # cited ones first, so their keys are known
-        cited = [keys[by] for by, _ in der.citations() if by in keys and by not in RULES]
-        keys[der.id] = derivation_key(der, cited, settings)
     cache = cache or VerdictCache(None)
     checked: dict[str, tuple[list[Link], ExampleResult | None, str]] = {}
-    todo = []
+    todo, known, keys = [], [], {}
     for der in ders:
+        if cache.root is None:
+            todo.append(der)
+            known.append(None)
+            continue
+        # each link is keyed by what its verdict depends on, not by the file's bytes or by
+        # what it cites: a changed note re-checks nothing, a changed step only its links
+        keys[der.id] = derivation_keys(der, settings)
         hit = cache.get(keys[der.id], der)
-        if hit is not None:
-            checked[der.id] = (hit[0], hit[1], "")
+        if hit is not None and len(hit.links) == len(keys[der.id].links) and hit.has_example:
+            checked[der.id] = ([hit.links[k] for k in range(len(hit.links))], hit.example, "")
         else:
             todo.append(der)
+            known.append(hit)
     if jobs == 0:  # automatic: a pool pays off only beyond a little work
-        jobs = default_jobs() if sum(len(d.parts) for d in todo) >= 4 else 1
+        work = sum(len(d.parts) if k is None else len(d.parts) * (1 - len(k.links) / max(len(chain_links(d)), 1))
+                   for d, k in zip(todo, known))
+        jobs = default_jobs() if work >= 4 else 1
     if todo:
         from .runner import run  # imports SymPy: only when something needs checking
 
         limits = {} if memory_mb is None else {"memory_mb": memory_mb}
-        for der, out in zip(todo, run(todo, budget, examples, jobs, **limits)):
+        for der, out in zip(todo, run(todo, budget, examples, jobs, known=known, **limits)):
             checked[der.id] = (out.links, out.example, out.problem)
-            if not out.problem:
-                cache.put(keys[der.id], out.links, out.example)
+            if not out.problem and der.id in keys:
+                cache.put(keys[der.id], der, out.links, out.example)
 
     results: dict[str, Result] = {}
     for der in order:

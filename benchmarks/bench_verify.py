@@ -245,6 +245,48 @@ def citers(paths: list[Path]) -> dict[str, set[str]]:
     return out
 
 
+def _first_step_line(lines: list[str], key: str) -> int:
+    """The index of the first line `- key:` or `key:` inside the chain (after `steps:`/`parts:`)."""
+    chain = next(i for i, line in enumerate(lines) if line.startswith(("steps:", "parts:")))
+    for i in range(chain, len(lines)):
+        body = lines[i].strip().removeprefix("- ")
+        if body.startswith(f"{key}:"):
+            value = body[len(key) + 1:].strip()
+            if key == "note" or (value and value[0] not in ">|'\"" and "#" not in value):
+                return i
+    raise ValueError(f"no {key} in the chain")
+
+
+def edit_note(text: str, n: int) -> str:
+    """Prose only: the first step note gets a sentence more (re-render, nothing to re-check)."""
+    lines = text.split("\n")
+    i = _first_step_line(lines, "note")
+    if lines[i].rstrip().endswith((">-", ">", "|", "|-")):
+        i += 1  # a block: its first line
+    lines[i] += f" (Edited {n} times.)"
+    return "\n".join(lines)
+
+
+def step_line(der) -> int | None:  # noqa: ANN001
+    """The 0-based line of the first step expression written inline that is not its part's last
+    (the last must stay the claim's right side)."""
+    for part in der.parts:
+        for step in part.steps[:-1]:
+            if step.expr.loc.column:
+                return step.expr.loc.line - 1
+    return None
+
+
+def edit_step(text: str, n: int, line: int) -> str:
+    """Math: a step's expression E becomes an equivalent, never-seen expression, its n-fold
+    double transpose ((E).T.T ...), which the checker must decide again."""
+    lines = text.split("\n")
+    head, value = lines[line].split("expr:", 1)
+    value = value.split(" #")[0].strip()
+    lines[line] = f"{head}expr: ({value})" + ".T.T" * n
+    return "\n".join(lines)
+
+
 def section_make(runs: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-"))
     try:
@@ -276,7 +318,9 @@ def section_make(runs: int) -> dict:
         # one edited derivation: a leaf (cited by nobody) and the most cited one
         ders = sorted((repo / "derivations").glob("*.y*ml"))
         cited = citers(ders)
-        corpus = {d.id: Path(d.path) for d in load_corpus([str(p) for p in ders]).derivations}
+        loaded = load_corpus([str(p) for p in ders]).derivations
+        corpus = {d.id: Path(d.path) for d in loaded}
+        lines = {d.id: step_line(d) for d in loaded}
         leafs = [i for i in cited if not cited[i]]
         chosen = []
         if "softmax-cross-entropy" in leafs:
@@ -289,16 +333,22 @@ def section_make(runs: int) -> dict:
         build = [PY, "-m", "docgen", "build", "derivations", "--format", "html,md", "--out", "build"]
         timed(build, repo)  # HTML and Markdown outputs and verdicts exist before the edits
         for did in chosen:
-            counter = [0]
+            who = f"{did} ({len(cited[did])} citer{'s' * (len(cited[did]) != 1)})"
+            at = lines[did]
+            kinds = [("note", edit_note)]
+            if at is not None:  # one-step chains have no step that can change alone
+                kinds.append(("step", lambda text, n, at=at: edit_step(text, n, at)))
+            for kind, change in kinds:
+                counter = [0]
 
-            def edit(did: str = did, counter: list[int] = counter) -> None:
-                counter[0] += 1
-                with open(corpus[did], "a", encoding="utf-8") as fh:
-                    fh.write(f"# benchmark edit {counter[0]}\n")
+                def edit(did: str = did, counter: list[int] = counter, change=change) -> None:  # noqa: ANN001
+                    counter[0] += 1
+                    path = corpus[did]
+                    path.write_text(change(path.read_text("utf-8"), counter[0]), "utf-8")
 
-            label = f"edit {did} ({len(cited[did])} citer{'s' * (len(cited[did]) != 1)})"
-            series(label, build, runs, edit)
-            res.setdefault("edits", []).append((label, did, sorted(cited[did])))
+                label = f"edit a {kind} of {who}"
+                series(label, build, runs, edit)
+                res.setdefault("edits", []).append((label, did, sorted(cited[did]), kind))
         res["derivations"] = len(ders)
         return res
     finally:
@@ -311,10 +361,12 @@ def lines_make(res: dict, runs: int) -> list[str]:
         "",
         f"In a temporary copy of the repository ({res['derivations']} tracked derivations; .venv and "
         "node_modules linked). Cold = after `rm -rf .docgen-cache build`; warm = immediately again. "
-        "`make` builds every format (LaTeX, PDF with XeLaTeX, HTML with KaTeX, Markdown). An edit "
-        "appends a comment line to one derivation, then runs `python -m docgen build derivations "
-        "--format html,md --out build` (re-verify what the edit invalidates: the file and its "
-        f"citers; re-render its pages). Medians of {runs} runs ({max(5, runs)} for the no-op `make`; "
+        "`make` builds every format (LaTeX, PDF with XeLaTeX, HTML with KaTeX, Markdown). Two kinds "
+        "of edit, each followed by `python -m docgen build derivations --format html,md --out build`: "
+        "a *note* edit adds a sentence to the first step's note (prose: its pages are re-rendered, "
+        "nothing needs re-checking); a *step* edit rewrites the first step's expression E as an "
+        "equivalent one never seen before, (E).T.T, then ((E).T.T).T.T, ... (its links, claim and "
+        f"example are re-checked, its pages re-rendered). Medians of {runs} runs ({max(5, runs)} for the no-op `make`; "
         f"{max(1, runs - 1)} for the cold full build); CPU = user + system time of the processes.",
         "",
         "| what | median wall (s) | median CPU (s) | runs (s) |",
@@ -324,9 +376,10 @@ def lines_make(res: dict, runs: int) -> list[str]:
         if isinstance(value, tuple):
             wall, cpu, walls = value
             out.append(f"| {key} | {wall:.3f} | {cpu:.3f} | {', '.join(f'{w:.2f}' for w in walls)} |")
-    for label, did, who in res.get("edits", []):
-        if who:
-            out.append(f"\n{label}: the edit also re-verifies {', '.join(who)}.")
+    cited = {did: who for _, did, who, _ in res.get("edits", []) if who}
+    for did, who in cited.items():
+        out.append(f"\n{did} is cited by {', '.join(who)}: an edit of it re-checks none of them (only "
+                   "whether it still verifies matters to them, and that is decided afresh every run).")
     out.append("")
     return out
 
@@ -543,7 +596,7 @@ def lines_targets(links, make, scaling, syn) -> list[str]:
     if make:
         wall = make["make, nothing changed"][0]
         add("no-op `make` < 0.2 s", f"{wall:.3f} s", wall < 0.2)
-        for label, _, _ in make.get("edits", []):
+        for label, _, _, _ in make.get("edits", []):
             w = make[label][0]
             add(f"one edited derivation re-verified and re-rendered, no PDF, < 1.5 s: {label}",
                 f"{w:.2f} s", w < 1.5)

@@ -24,10 +24,10 @@ import markdown
 from markupsafe import Markup
 
 from . import notation
-from .check import Checker
 from .errors import DocgenError
 from .model import Derivation, Part
 from .rules import RULES, describe
+from .verdict import chain_start
 
 FORMATS = ("latex", "html", "md")
 TEMPLATE_NAMES = {"latex": "latex/document.tex.j2", "html": "html/document.html.j2",
@@ -406,10 +406,24 @@ class Formatter:
 # ===========================================================================================
 
 
+_ENVS: dict[tuple[str, str], jinja2.Environment] = {}
+
+
 def make_env(fmt: str, templates_dir: Path | None = None) -> jinja2.Environment:
-    """A Jinja environment for `fmt`: the user's templates first, then the package's."""
+    """A Jinja environment for `fmt`: the user's templates first, then the package's.
+
+    One per format and templates folder, kept for the process, so that each template is
+    compiled once per build rather than once per document; Jinja still checks a template's
+    mtime at every use (auto_reload), so an edited template is compiled again."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    key = (fmt, "" if templates_dir is None else str(Path(templates_dir).resolve()))
+    if key not in _ENVS:
+        _ENVS[key] = _new_env(fmt, templates_dir)
+    return _ENVS[key]
+
+
+def _new_env(fmt: str, templates_dir: Path | None) -> jinja2.Environment:
     paths = [str(templates_dir)] if templates_dir is not None else []
     paths.append(str(PACKAGE_TEMPLATES))
     options: dict[str, Any] = dict(
@@ -603,7 +617,7 @@ def _function_impl(name: str, e: Any, der: Derivation) -> str:
 def _part_view(part: Part, pi: int, der: Derivation, f: Formatter, links: dict, example: Any,
                value: Callable, link_view: Callable, lang: str, cited: dict) -> dict[str, Any]:
     tex = notation.latex_expr
-    start = Checker.start(part)
+    start = chain_start(part)
     values = example.parts.get(part.label) if example is not None else None
     start_tex = tex(start, der)
     digits = der.example.digits if der.example is not None else 4

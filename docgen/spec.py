@@ -56,8 +56,14 @@ def build_derivation(doc: Document) -> Derivation:
     return _Builder(doc).build()
 
 
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    """One validator for every file (it resolves the schema's references once)."""
+    return jsonschema.Draft202012Validator(schema())
+
+
 def _validate_schema(doc: Document) -> None:
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = _validator()
     errors: list[DocgenError] = []
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         path = tuple(err.absolute_path)

@@ -46,6 +46,7 @@ class IndexForm:
                 self.bases[name] = sp.IndexedBase(name, real=True)
         self.generic = {fn.name: GenericFunction(fn.name) for fn in der.functions.values()}
         self._fresh = count()
+        self._entries: dict[tuple, sp.Expr] = {}
         # shapes of sub-trees are needed for products: inferred with the derivation's own scope
         self.scope = Scope(symbols=der.symbols,
                            definitions={n: d.expr.shape for n, d in der.definitions.items()},
@@ -60,8 +61,14 @@ class IndexForm:
         return sp.Dummy(f"k{next(self._fresh)}", integer=True)
 
     def entry(self, node: Node, shape: tuple, i: sp.Expr, j: sp.Expr) -> sp.Expr:
-        """Entry (i, j) of node, whose shape is `shape` (dims as names or ints)."""
-        return getattr(self, "_" + type(node).__name__)(node, shape, i, j)
+        """Entry (i, j) of node, whose shape is `shape` (dims as names or ints); remembered, as
+        the links of a chain share their sides (a summation index inside is bound, so sharing
+        it between uses is harmless)."""
+        key = (node, shape, i, j)
+        hit = self._entries.get(key)
+        if hit is None:
+            hit = self._entries[key] = getattr(self, "_" + type(node).__name__)(node, shape, i, j)
+        return hit
 
     def shape(self, node: Node) -> tuple:
         return infer(node, self.scope, Location("<index>"))
@@ -170,7 +177,57 @@ class IndexForm:
         else:
             f = self.entry(fnode, fs, j, 0)
             var = self.entry(xnode, xs, i, 0)
-        return sp.diff(f, var)
+        return _diff(f, var)
+
+
+def _diff(e: sp.Expr, var: sp.Expr) -> sp.Expr:
+    """∂e/∂var for an entry var (x[i], X[i, j] or a scalar symbol): the rules SymPy's `diff`
+    applies to these expressions (∂x[a]/∂x[i] = δ(a, i), sums and functions by the chain
+    rule), without its general machinery, which costs most of the proof's time."""
+    memo: dict[sp.Basic, sp.Expr] = {}
+    zero = sp.S.Zero
+
+    def d(x: sp.Expr) -> sp.Expr:
+        hit = memo.get(x)
+        if hit is not None:
+            return hit
+        if isinstance(x, sp.Indexed):
+            if isinstance(var, sp.Indexed) and x.base == var.base and len(x.indices) == len(var.indices):
+                out = sp.Mul(*[sp.KroneckerDelta(a, b) for a, b in zip(x.indices, var.indices)])
+            else:
+                out = zero
+        elif x.is_Symbol:
+            out = sp.S.One if x == var else zero
+        elif not x.args or isinstance(x, sp.KroneckerDelta):
+            out = zero
+        elif x.is_Add:
+            out = sp.Add(*[d(a) for a in x.args])
+        elif x.is_Mul:
+            args = x.args
+            terms = []
+            for k, a in enumerate(args):
+                da = d(a)
+                if da != 0:
+                    terms.append(sp.Mul(*args[:k], da, *args[k + 1:]))
+            out = sp.Add(*terms)
+        elif x.is_Pow:
+            base, exp = x.args
+            if d(exp) != 0:
+                raise Unsupported("a variable exponent")
+            db = d(base)
+            out = exp * base ** (exp - 1) * db if db != 0 else zero
+        elif isinstance(x, sp.Sum) and len(x.limits) == 1:
+            db = d(x.function)
+            out = sp.Sum(db, x.limits[0]) if db != 0 else zero
+        elif isinstance(x, sp.Function) and len(x.args) == 1:
+            du = d(x.args[0])
+            out = x.fdiff(1) * du if du != 0 else zero
+        else:
+            raise Unsupported(f"the derivative of {type(x).__name__}")
+        memo[x] = out
+        return out
+
+    return d(e)
 
 
 def supported(der: Derivation, *trees: Node) -> bool:

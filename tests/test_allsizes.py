@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+import sympy as sp
+
 from docgen.check import Checker
 from docgen.verify import load_corpus
 
@@ -63,3 +66,27 @@ def test_true_only_at_the_checked_sizes_fails_at_the_numeric_size(tmp_path):
 def test_differentials_keep_their_verdict_at_sizes(tmp_path):
     body = "claim: d(sum(x)) = ones(n).T @ d(x)\nsteps:\n  - ones(n).T @ d(x)\n"
     assert links(tmp_path, body)[0].status == "proven"
+
+
+@pytest.mark.parametrize("make", [
+    lambda x, W, k, i: sp.exp(x[k]) * x[i],
+    lambda x, W, k, i: sp.Sum(sp.exp(x[k]) * W[i, k], (k, 1, 3)),
+    lambda x, W, k, i: sp.log(sp.Sum(sp.exp(x[k]), (k, 1, 3))),
+    lambda x, W, k, i: sp.tanh(x[i]) ** 2 / sp.Sum(x[k] ** 2, (k, 1, 3)),
+    lambda x, W, k, i: sp.sqrt(1 + x[i] ** 2) * W[i, i],
+])
+def test_index_derivative_agrees_with_sympy(make):
+    """The prover's own ∂/∂x[j] gives what SymPy's diff gives (compared at a concrete size)."""
+    from docgen.allsizes import _diff
+
+    x, W = sp.IndexedBase("x", real=True), sp.IndexedBase("W", real=True)
+    k, i, j = (sp.Symbol(n, integer=True) for n in "kij")
+    e = make(x, W, k, i)
+    ours, theirs = _diff(e, x[j]), sp.diff(e, x[j])
+    point = {x[m]: sp.Rational(m + 2, 3) for m in range(1, 4)} | {W[a, b]: a - b for a in range(1, 4) for b in range(1, 4)}
+    for iv in (1, 2, 3):
+        for jv in (1, 2, 3):
+            at = {i: iv, j: jv}
+            a = ours.xreplace(at).doit().xreplace(point)
+            b = theirs.xreplace(at).doit().xreplace(point)
+            assert sp.simplify(a - b) == 0, (iv, jv, a, b)

@@ -216,9 +216,9 @@ def _diff(e: sp.Expr, var: sp.Expr) -> sp.Expr:
                 raise Unsupported("a variable exponent")
             db = d(base)
             out = exp * base ** (exp - 1) * db if db != 0 else zero
-        elif isinstance(x, sp.Sum) and len(x.limits) == 1:
+        elif isinstance(x, sp.Sum):
             db = d(x.function)
-            out = sp.Sum(db, x.limits[0]) if db != 0 else zero
+            out = sp.Sum(db, *x.limits) if db != 0 else zero
         elif isinstance(x, sp.Function) and len(x.args) == 1:
             du = d(x.args[0])
             out = x.fdiff(1) * du if du != 0 else zero
@@ -257,42 +257,47 @@ def _collapse(e: sp.Expr) -> sp.Expr:
     if isinstance(e, (sp.Product, sp.Piecewise)):
         raise Unsupported(type(e).__name__)
     if isinstance(e, sp.Sum):
-        if len(e.limits) != 1:
-            raise Unsupported("a sum over several indices at once")
+        # SymPy merges nested sums into one with several limits (the innermost first)
         body = _collapse(e.function)
-        (k, lo, hi), = e.limits
-        out = []
-        for term in sp.Add.make_args(sp.expand(body)):
-            delta = next((d for d in term.atoms(sp.KroneckerDelta) if k in d.free_symbols), None)
-            if delta is not None and term.is_Mul and delta in term.args:
-                other = delta.args[1] if delta.args[0] == k else delta.args[0]
-                if other.has(k):
-                    out.append(sp.Sum(term, (k, lo, hi)))
-                else:
-                    out.append(_collapse((term / delta).xreplace({k: other})))
-            elif not term.has(k):
-                out.append(term * (hi - lo + 1))
-            else:
-                # Σ_k c f(k) = c Σ_k f(k): factors free of k leave the sum
-                inner = [f for f in sp.Mul.make_args(term) if f.has(k)]
-                outer = [f for f in sp.Mul.make_args(term) if not f.has(k)]
-                out.append(sp.Mul(*outer) * sp.Sum(sp.Mul(*inner), (k, lo, hi)))
-        return sp.Add(*out)
+        for limit in e.limits:
+            body = _collapse_one(body, limit)
+        return body
     if e.args:
         return e.func(*[_collapse(a) for a in e.args])
     return e
+
+
+def _collapse_one(body: sp.Expr, limit: tuple) -> sp.Expr:
+    """Σ over one index of an already collapsed body."""
+    k, lo, hi = limit
+    out = []
+    for term in sp.Add.make_args(sp.expand(body)):
+        delta = next((d for d in term.atoms(sp.KroneckerDelta) if k in d.free_symbols), None)
+        if delta is not None and term.is_Mul and delta in term.args:
+            other = delta.args[1] if delta.args[0] == k else delta.args[0]
+            if other.has(k):
+                out.append(sp.Sum(term, (k, lo, hi)))
+            else:
+                out.append(_collapse((term / delta).xreplace({k: other})))
+        elif not term.has(k):
+            out.append(term * (hi - lo + 1))
+        else:
+            # Σ_k c f(k) = c Σ_k f(k): factors free of k leave the sum
+            inner = [f for f in sp.Mul.make_args(term) if f.has(k)]
+            outer = [f for f in sp.Mul.make_args(term) if not f.has(k)]
+            out.append(sp.Mul(*outer) * sp.Sum(sp.Mul(*inner), (k, lo, hi)))
+    return sp.Add(*out)
 
 
 def _canonical_sums(e: sp.Expr) -> sp.Expr:
     """Rename every summation index to one fixed symbol per depth, so equal sums are equal."""
     def walk(x: sp.Expr, depth: int) -> sp.Expr:
         if isinstance(x, sp.Sum):
-            if len(x.limits) != 1:
-                raise Unsupported("a sum over several indices at once")
-            (k, lo, hi), = x.limits
-            fixed = _FIXED[depth]
-            body = walk(x.function.xreplace({k: fixed}), depth + 1)
-            return sp.Sum(body, (fixed, lo, hi))
+            if depth + len(x.limits) > len(_FIXED):
+                raise Unsupported("sums nested too deeply")
+            fixed = _FIXED[depth:depth + len(x.limits)]
+            body = walk(x.function.xreplace({k: f for (k, _, _), f in zip(x.limits, fixed)}), depth + len(x.limits))
+            return sp.Sum(body, *[(f, lo, hi) for f, (_, lo, hi) in zip(fixed, x.limits)])
         if x.args:
             return x.func(*[walk(a, depth) for a in x.args])
         return x

@@ -63,6 +63,45 @@ def test_true_only_at_the_checked_sizes_fails_at_the_numeric_size(tmp_path):
     assert "holds exactly at n ∈ {2, 3} but not at n ∈ {7}" in step.evidence[-1]
 
 
+MATRIX = """\
+id: t
+title: t
+dims:
+  n: {sizes: [2], numeric: 4}
+symbols:
+  A: {shape: [n, n]}
+  B: {shape: [n, n], assume: [constant]}
+"""
+
+
+def matrix_links(tmp_path, body: str):
+    path = tmp_path / "m.yaml"
+    path.write_text(MATRIX + body, encoding="utf-8")
+    return Checker(load_corpus([str(path)]).derivations[0]).check_all()
+
+
+@pytest.mark.parametrize("claim", [
+    "D(tr(B @ A), A) = B.T",
+    "D(sum(A ** 2), A) = 2 * A",
+    "sum(A + B) = sum(A) + sum(B)",
+    "tr(A + B) = tr(A) + tr(B)",
+])
+def test_double_sums_are_proven_for_every_size(tmp_path, claim):
+    rhs = claim.split(" = ")[1]
+    out = matrix_links(tmp_path, f"claim: {claim}\nsteps:\n  - {rhs}\n")
+    assert out[0].status == "proven-all", out[0].evidence
+
+
+def test_double_sums_true_at_one_size_only_are_not_claimed_for_all(tmp_path):
+    # 2 Σ A = n Σ A holds at n = 2 only: exact there, refuted numerically at n = 4
+    out = matrix_links(tmp_path, "claim: 2 * sum(A) = n * sum(A)\nsteps:\n  - n * sum(A)\n")
+    assert out[0].status == "failed"
+    assert "holds exactly at n ∈ {2} but not at n ∈ {4}" in out[0].evidence[-1]
+    # and tr(A) = Σ A is not an identity at any size above 1
+    out = matrix_links(tmp_path, "claim: tr(A) = sum(A)\nsteps:\n  - sum(A)\n")
+    assert out[0].status == "failed" and out[0].witness.exact
+
+
 def test_differentials_keep_their_verdict_at_sizes(tmp_path):
     body = "claim: d(sum(x)) = ones(n).T @ d(x)\nsteps:\n  - ones(n).T @ d(x)\n"
     assert links(tmp_path, body)[0].status == "proven"

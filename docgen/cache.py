@@ -12,12 +12,11 @@ chain expression. Cited derivations are not in any key: a citation's effect ("ci
 does not verify") is worked out from X's result every time, never cached.
 
 Entries are stored location-free; `chain_links` supplies the current locations when they are
-read, so verdicts point at the right lines after lines move. One JSON file per derivation under
-`.docgen-cache/verdicts/`, named by a hash of all its link keys (a whole-file hit costs one
-read), holds each link's key beside its verdict; `latest/` remembers, per source path, the
-entry last written for it, so that after an edit the links whose keys did not change are taken
-from there and only the others are checked. An entry that cannot be read, or whose recorded
-keys do not match, is ignored (recomputed), never trusted.
+read, so verdicts point at the right lines after lines move. One JSON file per derivation file
+(and settings) under `.docgen-cache/verdicts/` records the verdicts last checked for it, each
+link's key beside its verdict: a warm run reads one file per derivation, and after an edit the
+links whose keys did not change are taken from it and only the others are checked. An entry
+that cannot be read, or whose rows' keys do not match, is ignored (recomputed), never trusted.
 """
 
 from __future__ import annotations
@@ -139,56 +138,43 @@ class VerdictCache:
     def __init__(self, root: Path | None):
         self.root = None if root is None else Path(root)
 
-    def _entry_path(self, key: str) -> Path:
+    def _slot(self, der: Derivation, settings: dict[str, Any]) -> tuple[Path, str]:
+        """Where the verdicts last recorded for this file under these settings are."""
         assert self.root is not None
-        return self.root / "verdicts" / key[:2] / f"{key}.json"
+        where = os.path.abspath(der.path)
+        h = _sha([where, settings.get("budget"), settings.get("examples", True)])
+        return self.root / "verdicts" / h[:2] / f"{h}.json", where
 
-    def _latest_path(self, der: Derivation) -> Path:
-        assert self.root is not None
-        where = hashlib.sha256(os.path.abspath(der.path).encode()).hexdigest()
-        return self.root / "latest" / where[:2] / f"{where}.json"
-
-    def _read(self, key: str) -> dict[str, Any] | None:
-        try:
-            data = json.loads(self._entry_path(key).read_text("utf-8"))
-            return data if isinstance(data, dict) and data.get("key") == key else None
-        except (OSError, ValueError):
-            return None
-
-    def get(self, keys: Keys, der: Derivation) -> Hit | None:
-        """Everything known for `der`: all of it (an entry with these keys), or the links and
-        example whose keys match the entry last written for its path; None if nothing."""
+    def get(self, keys: Keys, der: Derivation, settings: dict[str, Any]) -> Hit | None:
+        """What is known for `der`: every link and the example (the entry's key matches), or
+        those whose keys match rows of the entry last recorded for its file; None if nothing."""
         if self.root is None:
             return None
-        data = self._read(keys.entry)
-        if data is None:
-            try:
-                latest = json.loads(self._latest_path(der).read_text("utf-8"))
-                data = self._read(latest["key"]) if latest.get("path") == os.path.abspath(der.path) else None
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                data = None
-        if data is None:
-            return None
+        path, where = self._slot(der, settings)
         try:
+            data = json.loads(path.read_text("utf-8"))
+            if not isinstance(data, dict) or data.get("path") != where:
+                return None
             return _hit_from(data, keys, der)
-        except (ValueError, KeyError, TypeError, IndexError):
-            return None  # another layout: recompute
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None  # unreadable or another layout: recompute
 
-    def put(self, keys: Keys, der: Derivation, links: list[Link], example: ExampleResult | None) -> None:
+    def put(self, keys: Keys, der: Derivation, settings: dict[str, Any], links: list[Link],
+            example: ExampleResult | None) -> None:
         if self.root is None:
             return
+        path, where = self._slot(der, settings)
         data = {
+            "path": where,
             "key": keys.entry,
             "links": [_link_to(link, key) for link, key in zip(links, keys.links)],
             "example": None if keys.example is None else {"key": keys.example, "result": (
                 None if example is None else asdict(example))},
         }
-        latest = json.dumps({"path": os.path.abspath(der.path), "key": keys.entry}, ensure_ascii=False)
         try:
             # not forced to disk: an entry lost or torn by a crash does not parse or does not
-            # match its key, and is recomputed
-            atomic_write(self._entry_path(keys.entry), json.dumps(data, ensure_ascii=False), durable=False)
-            atomic_write(self._latest_path(der), latest, durable=False)
+            # match its keys, and is recomputed
+            atomic_write(path, json.dumps(data, ensure_ascii=False), durable=False)
         except OSError:
             pass  # a read-only project still verifies; it is only slower next time
 
@@ -202,7 +188,7 @@ def _link_to(link: Link, key: str) -> dict[str, Any]:
 
 
 def _hit_from(data: dict[str, Any], keys: Keys, der: Derivation) -> Hit | None:
-    rows = {row["key"]: row for row in data["links"]}
+    rows = {row["key"]: row for row in data["links"]}  # matched by key, never by position
     links = chain_links(der)  # today's locations
     known: dict[int, Link] = {}
     for i, (link, key) in enumerate(zip(links, keys.links)):

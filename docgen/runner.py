@@ -109,13 +109,16 @@ def _fallback(task: Task, why: str) -> Any:
 
 
 def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
-        memory_mb: int = DEFAULT_MEMORY_MB, known: list[Hit | None] | None = None) -> list[Outcome]:
+        memory_mb: int = DEFAULT_MEMORY_MB, known: list[Hit | None] | None = None,
+        finished: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
     """Check every derivation; outcomes in the order of `ders`.
 
     `known[i]` lists what is already known of `ders[i]` (cached verdicts): only the rest is
-    checked. Every task runs in a worker process with a memory limit and a wall-clock limit
-    (the link's budget plus a second), so that SymPy stuck in C code cannot stall the run: the
-    worker is killed, the link is "undecided", and the rest goes on in a fresh worker.
+    checked. `finished(i, outcome)` is called as soon as everything of `ders[i]` is known, while
+    other derivations are still being checked. Every task runs in a worker process with a
+    memory limit and a wall-clock limit (the link's budget plus a second), so that SymPy stuck
+    in C code cannot stall the run: the worker is killed, the link is "undecided", and the rest
+    goes on in a fresh worker.
     """
     from . import check, example  # noqa: F401  (imported once here, inherited by forked workers)
 
@@ -149,40 +152,88 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
         if examples and der.example is not None and i not in examples_of:
             tasks.append((i, "example", 0))
 
+    left = [0] * len(ders)  # tasks still to run, per derivation
+    for task in [*tasks, *waiting]:
+        left[task[0]] += 1
+
+    def outcome(i: int) -> Outcome:
+        return Outcome(links_of[i], *examples_of.get(i, (None, "")))
+
     def payload(claim: Task) -> dict[int, Verdict]:
         return {j: verdict_of(links_of[claim[0]][j]) for j in chains[claim]}
 
     def done(task: Task, result: Any) -> list[tuple[Task, Any]]:
         i, kind, k = task
+        ready = []
         if kind == "example":
             examples_of[i] = result
-            return []
-        apply_verdict(links_of[i][k], result)
-        ready = []
-        for claim in blocks.pop((i, k), []) if kind == "link" else []:
-            waiting[claim] -= 1
-            if not waiting[claim]:
-                ready.append((claim, payload(claim)))
+        else:
+            apply_verdict(links_of[i][k], result)
+            for claim in blocks.pop((i, k), []) if kind == "link" else []:
+                waiting[claim] -= 1
+                if not waiting[claim]:
+                    ready.append((claim, payload(claim)))
+        left[i] -= 1
+        if left[i] == 0 and finished is not None:
+            finished(i, outcome(i))
         return ready
 
-    # the most expensive first, so that no worker is left with a long task at the end; claims
-    # whose chains are all known (from the cache) can start at once
-    start = [(c, payload(c)) for c, n in waiting.items() if n == 0]
-    start += [(t, None) for t in sorted(tasks, key=lambda t: -_weight(ders[t[0]]))]
+    # claims whose chains are all known (from the cache) can start at once
+    start = [(c, payload(c)) for c, n in waiting.items() if n == 0] + [(t, None) for t in tasks]
+    if finished is not None:
+        for i in range(len(ders)):
+            if left[i] == 0:
+                finished(i, outcome(i))  # nothing was left to check
     if start:
         _init(ders, budget)
         _supervise(ders, budget, start, jobs, memory_mb, done)
-    return [Outcome(links_of[i], *examples_of.get(i, (None, ""))) for i in range(len(ders))]
+    return [outcome(i) for i in range(len(ders))]
+
+
+class _Queue:
+    """Tasks grouped by derivation. A worker keeps taking tasks of the derivation it works on
+    (its Checker, evaluators and SymPy's caches are warm there), then starts the heaviest
+    derivation no worker has started, and only then shares another derivation's remaining
+    tasks, so that one large derivation is still spread over every worker."""
+
+    def __init__(self, ders: list[Derivation], start: list[tuple[Task, Any]]):
+        self.groups: dict[int, deque[tuple[Task, Any]]] = {}
+        for item in start:
+            self.groups.setdefault(item[0][0], deque()).append(item)
+        self.fresh = deque(sorted(self.groups, key=lambda i: (-_weight(ders[i]), i)))
+        self.size = len(start)
+
+    def __bool__(self) -> bool:
+        return self.size > 0
+
+    def add(self, items: list[tuple[Task, Any]]) -> None:
+        """Tasks made ready by a result: first in line for their derivation."""
+        for item in reversed(items):
+            self.groups.setdefault(item[0][0], deque()).appendleft(item)
+            self.size += 1
+
+    def take(self, current: int | None) -> tuple[Task, Any]:
+        group = self.groups.get(current) if current is not None else None
+        if not group:
+            while self.fresh and not self.groups.get(self.fresh[0]):
+                self.fresh.popleft()
+            if self.fresh:
+                group = self.groups[self.fresh.popleft()]
+            else:  # every derivation is started: help with the one that has most left
+                group = max((g for g in self.groups.values() if g), key=len)
+                self.size -= 1
+                return group.pop()
+        self.size -= 1
+        return group.popleft()
 
 
 def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[Task, Any]], jobs: int,
                memory_mb: int, done: Callable[[Task, Any], list[tuple[Task, Any]]]) -> None:
     """Run tasks on up to `jobs` worker processes, killing any that overruns its limit.
 
-    `done(task, result)` is called with every result and returns the tasks it makes ready;
-    they run next."""
+    `done(task, result)` is called with every result and returns the tasks it makes ready."""
     ctx = multiprocessing.get_context("fork")
-    pending = deque(start)
+    pending = _Queue(ders, start)
     workers: list[_Worker] = []
     try:
         while pending or any(w.task for w in workers):
@@ -191,7 +242,8 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
                 if idle is None:
                     idle = _Worker(ctx, ders, budget, memory_mb)
                     workers.append(idle)
-                task, data = pending.popleft()
+                task, data = pending.take(idle.current)
+                idle.current = task[0]
                 idle.start(task, _limit(ders, budget, task), data)
             busy = [w for w in workers if w.task is not None]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
@@ -216,7 +268,7 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
                     result = _fallback(task, f"stopped after {limit:g} s (budget plus 1 s): the worker was killed")
                 else:
                     continue
-                pending.extendleft(reversed(done(task, result)))
+                pending.add(done(task, result))
     finally:
         for w in workers:
             w.close()
@@ -231,6 +283,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.task: Task | None = None
+        self.current: int | None = None  # the derivation it last worked on
         self.deadline = 0.0
         self.dead = False
 

@@ -153,7 +153,7 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
         # each link is keyed by what its verdict depends on, not by the file's bytes or by
         # what it cites: a changed note re-checks nothing, a changed step only its links
         keys[der.id] = derivation_keys(der, settings)
-        hit = cache.get(keys[der.id], der)
+        hit = cache.get(keys[der.id], der, settings)
         if hit is not None and len(hit.links) == len(keys[der.id].links) and hit.has_example:
             checked[der.id] = ([hit.links[k] for k in range(len(hit.links))], hit.example, "")
         else:
@@ -166,11 +166,14 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
     if todo:
         from .runner import run  # imports SymPy: only when something needs checking
 
-        limits = {} if memory_mb is None else {"memory_mb": memory_mb}
-        for der, out in zip(todo, run(todo, budget, examples, jobs, known=known, **limits)):
+        def finished(i: int, out) -> None:  # noqa: ANN001  (written while the rest is checked)
+            der = todo[i]
             checked[der.id] = (out.links, out.example, out.problem)
             if not out.problem and der.id in keys:
-                cache.put(keys[der.id], der, out.links, out.example)
+                cache.put(keys[der.id], der, settings, out.links, out.example)
+
+        limits = {} if memory_mb is None else {"memory_mb": memory_mb}
+        run(todo, budget, examples, jobs, known=known, finished=finished, **limits)
 
     results: dict[str, Result] = {}
     for der in order:

@@ -74,6 +74,8 @@ class Mutant:
     outcome: str = ""
     reason: str = ""
     seconds: float = 0.0
+    proofs: int = 0  # touched links the proof for every size was tried on (non-equivalent mutants)
+    unsound: str = ""  # a link that proof wrongly claimed
 
 
 # -- generating mutants ----------------------------------------------------------------------
@@ -265,6 +267,8 @@ def classify(m: Mutant, budget: float | None = None) -> Mutant:
                         f"{type(exc).__name__}: {exc}"
                 break
             statuses.append(link.status)
+        if not same and not crash:
+            m.proofs, m.unsound = _audit_all_sizes(mder, touched)
         failed = [link for link in touched if link.status == FAILED]
         if crash:
             m.outcome, m.reason = "crashed", f"the checker raised on {crash}"
@@ -280,6 +284,30 @@ def classify(m: Mutant, budget: float | None = None) -> Mutant:
             m.outcome, m.reason = "survived", why
     m.seconds = time.perf_counter() - t0
     return m
+
+
+def _audit_all_sizes(der: Derivation, links: list) -> tuple[int, str]:
+    """The proof for every size (docgen/allsizes.py) run directly on the links of a mutant that
+    is not equivalent, without the exact checks that normally come first: it must never claim
+    one (the links are wrong at some size). (links tried, the first wrongly claimed or '')."""
+    from docgen.allsizes import IndexForm, Unsupported, supported, zero_for_all_sizes
+    from docgen.check import Timeout, budget
+
+    form = IndexForm(der)
+    tried = 0
+    for link in links:
+        if not supported(der, link.left.tree, link.right.tree):
+            continue
+        tried += 1
+        try:
+            with budget(2.0):
+                claimed = zero_for_all_sizes(form, link.left.tree, link.right.tree, link.left.shape,
+                                             [(a.lhs.tree, a.rhs.tree) for a in der.assumptions])
+        except (Unsupported, Timeout):
+            claimed = False
+        if claimed:
+            return tried, f"{'claim' if link.kind == 'claim' else f'step {link.index}'}: {unparse(link.left.tree)} = {unparse(link.right.tree)}"
+    return tried, ""
 
 
 def _classify_star(args: tuple[Mutant, float | None]) -> Mutant:
@@ -350,7 +378,8 @@ def summary(mutants: list[Mutant]) -> dict[str, int]:
     return {"total": len(mutants), "shape-rejected": c["shape-rejected"],
             "model-rejected": c["model-rejected"], "equivalent": c["equivalent"],
             "killed": c["killed"], "survived": c["survived"], "undecided": c["undecided"],
-            "wrongly-killed": c["wrongly-killed"], "crashed": c["crashed"], "judged": judged}
+            "wrongly-killed": c["wrongly-killed"], "crashed": c["crashed"], "judged": judged,
+            "proofs tried": sum(m.proofs for m in mutants), "unsound proofs": sum(1 for m in mutants if m.unsound)}
 
 
 def kill_rate(s: dict[str, int]) -> float:
@@ -369,6 +398,9 @@ def report(mutants: list[Mutant], bases: dict[str, list[str]], seconds: float, a
     lines += ["", f"**Kill rate: {kill_rate(s):.1%}** ({s['killed']} of {s['judged']} non-equivalent "
               "mutants that type-check are rejected by verification; the shape checker rejects "
               f"{s['shape-rejected']} more, the loader {s['model-rejected']}).", ""]
+    lines += [f"Proof for every size (index notation) run directly on the {s['proofs tried']} links of "
+              "non-equivalent mutants it supports, without the exact checks that normally gate it: "
+              f"**{s['unsound proofs']} wrongly claimed** (it must never claim a wrong link).", ""]
     rejected = {f: b for f, b in bases.items() if b}
     lines.append(f"Correct derivations rejected: {len(rejected)} of {len(bases)}.")
     for f, b in rejected.items():
@@ -393,6 +425,10 @@ def report(mutants: list[Mutant], bases: dict[str, list[str]], seconds: float, a
 
     table("Survivors, undecided and crashes (checker bugs, or mutants the checker cannot decide)",
           [m for m in mutants if m.outcome in ("survived", "undecided", "wrongly-killed", "crashed")])
+    unsound = [m for m in mutants if m.unsound]
+    for m in unsound:
+        m.reason = f"proof for every size claimed {m.unsound}"
+    table("Links the proof for every size wrongly claimed", unsound)
     table("Equivalent mutants, excluded", [m for m in mutants if m.outcome == "equivalent"])
     return "\n".join(lines) + "\n"
 
@@ -421,7 +457,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{key:<16} {s[key]}")
     print(f"kill rate {kill_rate(s):.1%} ({s['killed']}/{s['judged']}); correct derivations rejected: "
           f"{sum(1 for b in bases.values() if b)}/{len(bases)}; {seconds:.0f} s; wrote {args.out}")
-    bad = s["survived"] + s["undecided"] + s["wrongly-killed"] + s["crashed"] + sum(1 for b in bases.values() if b)
+    print(f"proof for every size tried on {s['proofs tried']} links of non-equivalent mutants: "
+          f"{s['unsound proofs']} wrongly claimed")
+    bad = (s["survived"] + s["undecided"] + s["wrongly-killed"] + s["crashed"] + s["unsound proofs"]
+           + sum(1 for b in bases.values() if b))
     return 1 if bad else 0
 
 

@@ -13,7 +13,7 @@ keep their verdicts at the concrete sizes.
 
 from __future__ import annotations
 
-from itertools import count
+from itertools import count, permutations
 
 import sympy as sp
 
@@ -271,7 +271,7 @@ def _collapse_one(body: sp.Expr, limit: tuple) -> sp.Expr:
     """Σ over one index of an already collapsed body."""
     k, lo, hi = limit
     out = []
-    for term in sp.Add.make_args(sp.expand(body)):
+    for term in sp.Add.make_args(sp.expand(body, power_exp=False, power_base=False, log=False)):
         delta = next((d for d in term.atoms(sp.KroneckerDelta) if k in d.free_symbols), None)
         if delta is not None and term.is_Mul and delta in term.args:
             other = delta.args[1] if delta.args[0] == k else delta.args[0]
@@ -289,23 +289,125 @@ def _collapse_one(body: sp.Expr, limit: tuple) -> sp.Expr:
     return sp.Add(*out)
 
 
-def _canonical_sums(e: sp.Expr) -> sp.Expr:
-    """Rename every summation index to one fixed symbol per depth, so equal sums are equal."""
-    def walk(x: sp.Expr, depth: int) -> sp.Expr:
-        if isinstance(x, sp.Sum):
-            if depth + len(x.limits) > len(_FIXED):
-                raise Unsupported("sums nested too deeply")
-            fixed = _FIXED[depth:depth + len(x.limits)]
-            body = walk(x.function.xreplace({k: f for (k, _, _), f in zip(x.limits, fixed)}), depth + len(x.limits))
-            return sp.Sum(body, *[(f, lo, hi) for f, (_, lo, hi) in zip(fixed, x.limits)])
-        if x.args:
-            return x.func(*[walk(a, depth) for a in x.args])
-        return x
+def _canonical(e: sp.Expr) -> sp.Expr:
+    """e as a sum of terms, each a coefficient times a product of *connected* sums in a
+    canonical form, so that sums equal up to the nesting and naming of their indices are equal:
+    Σ_k A_ki Σ_l A_kl x_l and Σ_l x_l Σ_k A_ki A_kl both become Σ_{a,b} A_ai A_ab x_b.
 
-    return walk(e, 0)
+    Every sum is pulled to the front of its term (Σ_k c_k Σ_l d_kl = Σ_{k,l} c_k d_kl), sums over
+    a Kronecker delta collapse, an index that appears nowhere becomes its range's size, and the
+    factors are grouped by the indices they share: independent sums stay separate factors
+    (Σ_k a_k · Σ_l b_l), so an assumption such as Σ y = 1 still applies. Each group's indices
+    are named by the first of all their orders (at most 5 indices) in the printed form; a sum
+    inside a function or a denominator is made canonical on its own, with names of another
+    height, so no index is captured."""
+    return sp.Add(*[_canonical_term(limits, factors) for limits, factors in _prenex(e)])
 
 
-_FIXED = [sp.Symbol(f"_s{d}", integer=True) for d in range(16)]
+_MAX_POWER = 4  # (Σ ...)^k up to this k is multiplied out; higher powers stay atoms
+
+
+def _prenex(e: sp.Expr) -> list[tuple[list, list]]:
+    """e as [(limits, factors)]: Σ over the limits of the product of the factors, summed."""
+    if e.is_Add:
+        return [t for a in e.args for t in _prenex(a)]
+    if e.is_Mul or (e.is_Pow and e.exp.is_Integer and 1 < e.exp <= _MAX_POWER and e.base.has(sp.Sum)):
+        parts = e.args if e.is_Mul else [e.base] * int(e.exp)
+        out: list[tuple[list, list]] = [([], [])]
+        for a in parts:
+            pa = _prenex(a)
+            out = [(l1 + l2, f1 + f2) for l1, f1 in out for l2, f2 in _renamed(pa)]
+        return out
+    if isinstance(e, sp.Sum):
+        return [(list(e.limits) + limits, factors) for limits, factors in _prenex(e.function)]
+    if e.has(sp.Sum):  # a sum inside a function or a denominator: canonical on its own
+        return [([], [e.func(*[_canonical(a) for a in e.args])])]
+    return [([], [e])]
+
+
+def _renamed(terms: list[tuple[list, list]]) -> list[tuple[list, list]]:
+    """The terms with fresh bound indices (a product may hold the same sum twice)."""
+    out = []
+    for limits, factors in terms:
+        if not limits:
+            out.append((limits, factors))
+            continue
+        fresh = {k: sp.Dummy("k", integer=True) for k, _, _ in limits}
+        out.append(([(fresh[k], lo, hi) for k, lo, hi in limits], [f.xreplace(fresh) for f in factors]))
+    return out
+
+
+def _canonical_term(limits: list, factors: list) -> sp.Expr:
+    bound = {k: (lo, hi) for k, lo, hi in limits}
+    factors = list(factors)
+    # Σ_k δ(k, a) f(k) = f(a)
+    changed = True
+    while changed:
+        changed = False
+        for n, f in enumerate(factors):
+            if not isinstance(f, sp.KroneckerDelta):
+                continue
+            a, b = f.args
+            k, other = (a, b) if a in bound else (b, a) if b in bound else (None, None)
+            if k is None:
+                continue
+            rest = factors[:n] + factors[n + 1:]
+            if other != k:
+                rest = [g.xreplace({k: other}) for g in rest]
+            del bound[k]
+            factors, changed = rest, True
+            break
+    # exp(a)·exp(b) = exp(a + b): inside a sum SymPy keeps them apart (exp(-u_k)·exp(u_k))
+    exps = [f for f in factors if isinstance(f, sp.exp)]
+    if len(exps) > 1:
+        factors = [f for f in factors if not isinstance(f, sp.exp)] + [sp.exp(sp.Add(*[f.args[0] for f in exps]))]
+    factors = [f for f in factors if f != 1]
+    coeff = sp.S.One
+    for k in [k for k in bound if not any(f.has(k) for f in factors)]:
+        lo, hi = bound.pop(k)
+        coeff *= hi - lo + 1
+    # group factors connected by shared bound indices
+    groups: list[tuple[set, list]] = []
+    for f in factors:
+        ks = {k for k in bound if f.has(k)}
+        if not ks:
+            coeff *= f
+            continue
+        joined = [g for g in groups if g[0] & ks]
+        for g in joined:
+            groups.remove(g)
+            ks |= g[0]
+        groups.append((ks, [f] + [h for g in joined for h in g[1]]))
+    for ks, fs in groups:
+        coeff *= _named_sum(sorted(ks, key=str), fs, bound)
+    return coeff
+
+
+def _named_sum(ks: list, factors: list, bound: dict) -> sp.Expr:
+    if len(ks) > 5:
+        raise Unsupported("a sum over more than 5 indices")
+    body = sp.Mul(*factors)
+    height = 1 + max((_HEIGHT.get(s, 0) for s in body.atoms(sp.Symbol)), default=0)
+    names = [_name(height, n) for n in range(len(ks))]
+    best = None
+    for order in permutations(ks):
+        mapping = dict(zip(order, names))
+        candidate = body.xreplace(mapping)
+        key = str(candidate)
+        if best is None or key < best[0]:
+            best = (key, candidate, mapping)
+    _, body, mapping = best
+    inverse = {v: k for k, v in mapping.items()}
+    return sp.Sum(body, *[(nm, *bound[inverse[nm]]) for nm in names])
+
+
+_HEIGHT: dict[sp.Symbol, int] = {}
+
+
+def _name(height: int, n: int) -> sp.Symbol:
+    s = sp.Symbol(f"_s{height}_{n}", integer=True)
+    _HEIGHT[s] = height
+    return s
 
 
 def zero_for_all_sizes(form: IndexForm, left: Node, right: Node, shape: tuple,
@@ -316,11 +418,11 @@ def zero_for_all_sizes(form: IndexForm, left: Node, right: Node, shape: tuple,
     ii = i if rows != 1 else sp.Integer(0)
     jj = j if cols != 1 else sp.Integer(0)
     diff = form.entry(left, shape, ii, jj) - form.entry(right, shape, ii, jj)
-    diff = _canonical_sums(_collapse(diff))
+    diff = _canonical(_collapse(diff))
     cases = [diff]
     if diff.has(sp.KroneckerDelta(i, j)) and rows != 1 and cols != 1:
-        same = _canonical_sums(_collapse(diff.xreplace({sp.KroneckerDelta(i, j): 1}).xreplace({j: i})))
-        cases = [same, diff.xreplace({sp.KroneckerDelta(i, j): 0})]
+        same = _canonical(_collapse(diff.xreplace({sp.KroneckerDelta(i, j): sp.S.One}).xreplace({j: i})))
+        cases = [same, diff.xreplace({sp.KroneckerDelta(i, j): sp.S.Zero})]
     subs = _assumption_substitutions(form, assumptions)
     for case in cases:
         atomizer = Atomizer()
@@ -348,8 +450,8 @@ def _assumption_substitutions(form: IndexForm, assumptions: list[tuple[Node, Nod
         sl = form.shape(lhs)
         if sl != (1, 1):
             raise Unsupported("vector assumption")
-        a = _canonical_sums(_collapse(form.entry(lhs, sl, 0, 0)))
-        b = _canonical_sums(_collapse(form.entry(rhs, sl, 0, 0)))
+        a = _canonical(_collapse(form.entry(lhs, sl, 0, 0)))
+        b = _canonical(_collapse(form.entry(rhs, sl, 0, 0)))
         if isinstance(a, sp.Sum) and not b.has(sp.Sum):
             out[a] = b
         else:

@@ -85,6 +85,10 @@ def matrix_links(tmp_path, body: str):
     "D(sum(A ** 2), A) = 2 * A",
     "sum(A + B) = sum(A) + sum(B)",
     "tr(A + B) = tr(A) + tr(B)",
+    # equal only up to the order and names of the summation indices
+    "A @ (B @ A) = (A @ B) @ A",
+    "tr(A @ B) = tr(B @ A)",
+    "sum(A @ B) = ones(n).T @ A @ B @ ones(n)",
 ])
 def test_double_sums_are_proven_for_every_size(tmp_path, claim):
     rhs = claim.split(" = ")[1]

@@ -24,6 +24,8 @@ def test_every_non_equivalent_mutant_of_a_small_derivation_is_killed(tmp_path):
     assert s["survived"] == s["undecided"] == s["wrongly-killed"] == s["crashed"] == 0, \
         [(m.text, m.outcome, m.reason) for m in done if m.outcome in ("survived", "undecided", "wrongly-killed", "crashed")]
     assert mutants.kill_rate(s) == 1.0
+    # the proof for every size, run directly on the wrong links, never claims one
+    assert s["proofs tried"] > 0 and s["unsound proofs"] == 0, [m.unsound for m in done if m.unsound]
     # every excluded mutant says why
     assert all(m.reason for m in done if m.outcome in ("equivalent", "shape-rejected", "model-rejected"))
 

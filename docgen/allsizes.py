@@ -2,10 +2,12 @@
 
 Entry (i, j) of every expression is built from the tree with symbolic dimensions: a matrix
 product is Σ_k over the symbolic size, diag(v) is δ_ij v_i, a derivative by x_i is SymPy's
-derivative of indexed entries (which yields Kronecker deltas). Then sums over a delta collapse
+derivative of indexed entries (which yields Kronecker deltas); a derivative by an intermediate
+z := expr makes z's entries unknowns, then gives them their values again. Then sums over a delta collapse
 (Σ_k δ_ik f(k) = f(i)), a sum whose body does not depend on its index becomes n times the body,
 the remaining δ_ij between the free indices is split into the cases i = j and i ≠ j, and in
-each case sums, entries and function applications become independent symbols: a zero
+each case sums (compared up to the order and names of their indices), entries and function
+applications become independent symbols: a zero
 rational function there is zero for every n, i and j. Constructs without an index form here
 (differentials, det, inv, generic functions of whole vectors) raise `Unsupported`: those links
 keep their verdicts at the concrete sizes.
@@ -47,6 +49,7 @@ class IndexForm:
         self.generic = {fn.name: GenericFunction(fn.name) for fn in der.functions.values()}
         self._fresh = count()
         self._entries: dict[tuple, sp.Expr] = {}
+        self._free: dict[str, sp.Basic] = {}  # definitions standing for themselves (D by them)
         # shapes of sub-trees are needed for products: inferred with the derivation's own scope
         self.scope = Scope(symbols=der.symbols,
                            definitions={n: d.expr.shape for n, d in der.definitions.items()},
@@ -78,6 +81,12 @@ class IndexForm:
 
     def _Name(self, node: Name, shape, i, j):  # noqa: ANN001
         name = node.name
+        free = self._free.get(name)
+        if free is not None:
+            rows, cols = self.der.definitions[name].expr.shape
+            if (rows, cols) == (1, 1):
+                return free
+            return free[i] if cols == 1 else free[j] if rows == 1 else free[i, j]
         if name in self.scalars:
             return self.scalars[name]
         if name in self.bases:
@@ -164,20 +173,47 @@ class IndexForm:
     def _derivative(self, node: Call, shape, i, j):  # noqa: ANN001
         fnode, xnode = node.args
         assert isinstance(xnode, Name)
+        if xnode.name in self.der.definitions:
+            return self._derivative_by_intermediate(fnode, xnode.name, shape, i, j)
         if xnode.name not in self.der.symbols:
-            raise Unsupported("derivative by an intermediate")
+            raise Unsupported("derivative by an unknown name")
+        return _diff(*self._derivative_parts(fnode, xnode, i, j))
+
+    def _derivative_parts(self, fnode: Node, xnode: Name, i, j) -> tuple[sp.Expr, sp.Expr]:  # noqa: ANN001
+        """(f's entry, the variable's entry) whose derivative is entry (i, j) of D(f, x)."""
         fs = self.shape(fnode)
-        xs = self.der.symbols[xnode.name].shape
+        xs = self.shape(xnode)
         if self.der.layout == "numerator":
             i, j = j, i
         # denominator layout: entry (i, j) is ∂f_j / ∂x_i, or ∂f / ∂X_ij for a scalar f
         if fs == (1, 1):
-            f = self.entry(fnode, fs, 0, 0)
-            var = self.entry(xnode, xs, i, j)
-        else:
-            f = self.entry(fnode, fs, j, 0)
-            var = self.entry(xnode, xs, i, 0)
-        return _diff(f, var)
+            return self.entry(fnode, fs, 0, 0), self.entry(xnode, xs, i, j)
+        return self.entry(fnode, fs, j, 0), self.entry(xnode, xs, i, 0)
+
+    def _derivative_by_intermediate(self, fnode: Node, name: str, shape, i, j):  # noqa: ANN001
+        """∂f/∂z for z := expr, as the concrete checks read it: z's entries become free
+        unknowns wherever z is used (definitions included), then take their values again."""
+        if name in self._free:
+            raise Unsupported("nested derivatives by the same intermediate")
+        zshape = self.der.definitions[name].expr.shape
+        free = sp.Dummy(f"z_{name}", real=True) if zshape == (1, 1) else sp.IndexedBase(sp.Dummy(f"z_{name}"), real=True)
+        saved_free, saved_entries = self._free, self._entries
+        self._free, self._entries = {**saved_free, name: free}, {}  # entries here are not the usual ones
+        try:
+            d = _diff(*self._derivative_parts(fnode, Name(name), i, j))
+        finally:
+            self._free, self._entries = saved_free, saved_entries
+        tree = self.der.definitions[name].expr.tree
+        if zshape == (1, 1):
+            return d.xreplace({free: self.entry(tree, zshape, 0, 0)})
+        back = {}
+        for a in d.atoms(sp.Indexed):
+            if a.base == free:
+                idx = a.indices
+                rows, cols = zshape
+                at = (idx[0], idx[1]) if rows != 1 and cols != 1 else (idx[0], 0) if cols == 1 else (0, idx[0])
+                back[a] = self.entry(tree, zshape, *at)
+        return d.xreplace(back)
 
 
 def _diff(e: sp.Expr, var: sp.Expr) -> sp.Expr:
@@ -231,16 +267,14 @@ def _diff(e: sp.Expr, var: sp.Expr) -> sp.Expr:
 
 
 def supported(der: Derivation, *trees: Node) -> bool:
-    """A quick look before any work: no differentials, det, inv, |.|, generic dependents,
-    symmetric matrices or derivatives by an intermediate anywhere (definitions included)."""
+    """A quick look before any work: no differentials, det, inv, |.|, generic dependents or
+    symmetric matrices anywhere (definitions included)."""
     seen: set[str] = set()
     todo = list(trees)
     while todo:
         node = todo.pop()
         for n in node.walk():
             if isinstance(n, Call) and n.func in ("d", "det", "inv", "abs"):
-                return False
-            if isinstance(n, Call) and n.func == "D" and n.args[1].name not in der.symbols:  # type: ignore[attr-defined]
                 return False
             if isinstance(n, Name) and n.name not in seen:
                 seen.add(n.name)
@@ -387,7 +421,8 @@ def _named_sum(ks: list, factors: list, bound: dict) -> sp.Expr:
     if len(ks) > 5:
         raise Unsupported("a sum over more than 5 indices")
     body = sp.Mul(*factors)
-    height = 1 + max((_HEIGHT.get(s, 0) for s in body.atoms(sp.Symbol)), default=0)
+    # above every sum inside (not counting these indices, which may carry canonical names already)
+    height = 1 + max((_HEIGHT.get(s, 0) for s in body.atoms(sp.Symbol) if s not in ks), default=0)
     names = [_name(height, n) for n in range(len(ks))]
     best = None
     for order in permutations(ks):

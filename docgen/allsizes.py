@@ -3,13 +3,14 @@
 Entry (i, j) of every expression is built from the tree with symbolic dimensions: a matrix
 product is Σ_k over the symbolic size, diag(v) is δ_ij v_i, a derivative by x_i is SymPy's
 derivative of indexed entries (which yields Kronecker deltas); a derivative by an intermediate
-z := expr makes z's entries unknowns, then gives them their values again. Then sums over a delta collapse
+z := expr makes z's entries unknowns, then gives them their values again; a differential d(f)
+is Σ ∂f/∂v_kl dv_kl over the entries of every non-constant symbol. Then sums over a delta collapse
 (Σ_k δ_ik f(k) = f(i)), a sum whose body does not depend on its index becomes n times the body,
 the remaining δ_ij between the free indices is split into the cases i = j and i ≠ j, and in
 each case sums (compared up to the order and names of their indices), entries and function
 applications become independent symbols: a zero
 rational function there is zero for every n, i and j. Constructs without an index form here
-(differentials, det, inv, generic functions of whole vectors) raise `Unsupported`: those links
+(det, inv, generic functions of whole vectors) raise `Unsupported`: those links
 keep their verdicts at the concrete sizes.
 """
 
@@ -50,6 +51,7 @@ class IndexForm:
         self._fresh = count()
         self._entries: dict[tuple, sp.Expr] = {}
         self._free: dict[str, sp.Basic] = {}  # definitions standing for themselves (D by them)
+        self._dbases: dict[str, sp.Basic] = {}  # differentials dx of the symbols
         # shapes of sub-trees are needed for products: inferred with the derivation's own scope
         self.scope = Scope(symbols=der.symbols,
                            definitions={n: d.expr.shape for n, d in der.definitions.items()},
@@ -140,7 +142,9 @@ class IndexForm:
             return sp.Integer(1 if f == "ones" else 0)
         if f == "eye":
             return sp.KroneckerDelta(i, j)
-        if f in ("d", "det", "inv", "abs"):
+        if f == "d":
+            return self._differential(node.args[0], i, j)
+        if f in ("det", "inv", "abs"):
             raise Unsupported(f)
         arg = node.args[0]
         sa = self.shape(arg)
@@ -178,6 +182,37 @@ class IndexForm:
         if xnode.name not in self.der.symbols:
             raise Unsupported("derivative by an unknown name")
         return _diff(*self._derivative_parts(fnode, xnode, i, j))
+
+    def _differential(self, fnode: Node, i, j):  # noqa: ANN001
+        """d(f)_ij = Σ over every non-constant symbol v and its entries: ∂f_ij/∂v_kl · dv_kl (the
+        total differential, as the concrete checks read d)."""
+        fs = self.shape(fnode)
+        e = self.entry(fnode, fs, *((0, 0) if fs == (1, 1) else (i, j)))
+        out = []
+        for name, sym in self.der.symbols.items():
+            if sym.generic or "constant" in sym.assume:
+                continue
+            rows, cols = sym.shape
+            if (rows, cols) == (1, 1):
+                v, dv, limits = self.scalars[name], self._differential_base(name), []
+            else:
+                k, l2 = self.index(), self.index()
+                at = (k, l2) if rows != 1 and cols != 1 else (k,)
+                v, dv = self.bases[name][at], self._differential_base(name)[at]
+                limits = [(k, 1, self.size(rows if rows != 1 else cols))]
+                if len(at) == 2:
+                    limits.append((l2, 1, self.size(cols)))
+            part = _diff(e, v)
+            if part != 0:
+                out.append(sp.Sum(part * dv, *limits) if limits else part * dv)
+        return sp.Add(*out)
+
+    def _differential_base(self, name: str) -> sp.Basic:
+        if name not in self._dbases:
+            shape = self.der.symbols[name].shape
+            self._dbases[name] = sp.Symbol(f"d{name}", real=True) if shape == (1, 1) \
+                else sp.IndexedBase(f"d{name}", real=True)
+        return self._dbases[name]
 
     def _derivative_parts(self, fnode: Node, xnode: Name, i, j) -> tuple[sp.Expr, sp.Expr]:  # noqa: ANN001
         """(f's entry, the variable's entry) whose derivative is entry (i, j) of D(f, x)."""
@@ -274,7 +309,7 @@ def supported(der: Derivation, *trees: Node) -> bool:
     while todo:
         node = todo.pop()
         for n in node.walk():
-            if isinstance(n, Call) and n.func in ("d", "det", "inv", "abs"):
+            if isinstance(n, Call) and n.func in ("det", "inv", "abs"):
                 return False
             if isinstance(n, Name) and n.name not in seen:
                 seen.add(n.name)

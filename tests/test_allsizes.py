@@ -106,9 +106,16 @@ def test_double_sums_true_at_one_size_only_are_not_claimed_for_all(tmp_path):
     assert out[0].status == "failed" and out[0].witness.exact
 
 
-def test_differentials_keep_their_verdict_at_sizes(tmp_path):
+def test_differentials_are_proven_for_every_size(tmp_path):
     body = "claim: d(sum(x)) = ones(n).T @ d(x)\nsteps:\n  - ones(n).T @ d(x)\n"
-    assert links(tmp_path, body)[0].status == "proven"
+    assert links(tmp_path, body)[0].status == "proven-all"
+    body = "claim: d(x.T @ x) = 2 * x.T @ d(x)\nsteps:\n  - d(x).T @ x + x.T @ d(x)\n  - 2 * x.T @ d(x)\n"
+    assert {link.status for link in links(tmp_path, body)} == {"proven-all"}
+
+
+def test_determinants_keep_their_verdict_at_sizes(tmp_path):
+    out = matrix_links(tmp_path, "claim: det(A @ B) = det(A) * det(B)\nsteps:\n  - det(A) * det(B)\n")
+    assert out[0].status == "proven" and out[0].sizes == [{"n": 2}]
 
 
 @pytest.mark.parametrize("make", [

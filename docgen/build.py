@@ -106,7 +106,12 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
         raise DocgenError(f"--out {out}: exists and is not a folder")
     corpus = load_corpus(paths)
     report.errors = list(corpus.errors)
-    results = verify(corpus.derivations, jobs=jobs, cache=VerdictCache(cache))
+    def prepare() -> None:  # while workers check (a checked file is usually re-rendered too)
+        if "html" in formats:
+            _start_katex()
+        from . import render  # noqa: F401  (SymPy, Jinja, Markdown)
+
+    results = verify(corpus.derivations, jobs=jobs, cache=VerdictCache(cache), meanwhile=prepare)
     report.failed = [r for r in results if not r.passed]
     chosen = [r for r in results if r.passed or draft]
     report.timings["verify"] = time.perf_counter() - clock
@@ -164,6 +169,8 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
             report.rendered.append(did)
             report.unchanged.append(did)
             continue
+        if "html" in stale:
+            _start_katex()  # Node loads KaTeX while SymPy is imported
         from .render import render_document  # imports SymPy (notation): only when rendering
 
         def render(fmt: str, math: Callable[[list[tuple[str, bool]]], list[str]] | None = None,
@@ -280,6 +287,17 @@ def _rel(root: Path, path: Path) -> str:
         return (path.parent.resolve() / path.name).relative_to(root).as_posix()
     except ValueError:
         raise DocgenError(f"refusing to write outside {root}: {path}") from None
+
+
+def _start_katex() -> None:
+    """Start KaTeX's Node process early; a missing Node or KaTeX is reported where math is
+    rendered, with the document it concerns."""
+    from . import katex
+
+    try:
+        katex.start()
+    except (DocgenError, OSError):
+        pass
 
 
 def _tree_digest(folder: Path) -> str:

@@ -1,7 +1,9 @@
-// Render many TeX formulas to HTML with KaTeX in one Node process (used by docgen/katex.py).
-// Usage: node katex_render.js /path/to/node_modules/katex
-// stdin:  {"formulas": [["\\frac{a}{b}", true], ...]}
-// stdout: {"results": [{"html": "..."} | {"error": "..."}, ...]}
+// Render TeX formulas to HTML with KaTeX in one Node process (used by docgen/katex.py).
+// Usage: node katex_render.js /path/to/node_modules/katex/dist/katex.js
+// stdin:  one request per line: {"formulas": [["\\frac{a}{b}", true], ...]}
+// stdout: one answer per line:  {"results": [{"html": "..."} | {"error": "..."}, ...]}
+// The process serves requests until its standard input ends, so that a build starts Node (and
+// loads KaTeX) once, possibly before it knows the first formula.
 "use strict";
 
 const katex = require(process.argv[2]);
@@ -12,10 +14,8 @@ function strict(code) {
   return code === "unknownSymbol" ? "ignore" : "error";
 }
 
-const chunks = [];
-process.stdin.on("data", (c) => chunks.push(c));
-process.stdin.on("end", () => {
-  const { formulas } = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+function answer(line) {
+  const { formulas } = JSON.parse(line);
   const results = formulas.map(([tex, display]) => {
     try {
       return {
@@ -32,5 +32,21 @@ process.stdin.on("end", () => {
       return { error: String(e && e.message ? e.message : e) };
     }
   });
-  process.stdout.write(JSON.stringify({ version: katex.version, results }));
+  // JSON.stringify escapes newlines inside strings: the answer is one line
+  process.stdout.write(JSON.stringify({ version: katex.version, results }) + "\n");
+}
+
+let pending = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk) => {
+  pending += chunk;
+  let end;
+  while ((end = pending.indexOf("\n")) >= 0) {
+    const line = pending.slice(0, end);
+    pending = pending.slice(end + 1);
+    if (line.trim()) answer(line);
+  }
+});
+process.stdin.on("end", () => {
+  if (pending.trim()) answer(pending);
 });

@@ -110,12 +110,14 @@ def _fallback(task: Task, why: str) -> Any:
 
 def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
         memory_mb: int = DEFAULT_MEMORY_MB, known: list[Hit | None] | None = None,
-        finished: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
+        finished: Callable[[int, Outcome], None] | None = None,
+        meanwhile: Callable[[], None] | None = None) -> list[Outcome]:
     """Check every derivation; outcomes in the order of `ders`.
 
     `known[i]` lists what is already known of `ders[i]` (cached verdicts): only the rest is
     checked. `finished(i, outcome)` is called as soon as everything of `ders[i]` is known, while
-    other derivations are still being checked. Every task runs in a worker process with a
+    other derivations are still being checked; `meanwhile()` once, after the first tasks are
+    handed out, while the workers work. Every task runs in a worker process with a
     memory limit and a wall-clock limit (the link's budget plus a second), so that SymPy stuck
     in C code cannot stall the run: the worker is killed, the link is "undecided", and the rest
     goes on in a fresh worker.
@@ -186,7 +188,7 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
                 finished(i, outcome(i))  # nothing was left to check
     if start:
         _init(ders, budget)
-        _supervise(ders, budget, start, jobs, memory_mb, done)
+        _supervise(ders, budget, start, jobs, memory_mb, done, meanwhile)
     return [outcome(i) for i in range(len(ders))]
 
 
@@ -228,7 +230,8 @@ class _Queue:
 
 
 def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[Task, Any]], jobs: int,
-               memory_mb: int, done: Callable[[Task, Any], list[tuple[Task, Any]]]) -> None:
+               memory_mb: int, done: Callable[[Task, Any], list[tuple[Task, Any]]],
+               meanwhile: Callable[[], None] | None = None) -> None:
     """Run tasks on up to `jobs` worker processes, killing any that overruns its limit.
 
     `done(task, result)` is called with every result and returns the tasks it makes ready."""
@@ -245,6 +248,9 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
                 task, data = pending.take(idle.current)
                 idle.current = task[0]
                 idle.start(task, _limit(ders, budget, task), data)
+            if meanwhile is not None:
+                meanwhile, later = None, meanwhile
+                later()
             busy = [w for w in workers if w.task is not None]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = mp_connection.wait([w.conn for w in busy], timeout=timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import os
 
@@ -129,7 +130,8 @@ def citation_order(ders: list[Derivation]) -> tuple[list[Derivation], dict[str, 
 
 
 def verify(ders: list[Derivation], budget: float | None = None, examples: bool = True,
-           jobs: int = 1, cache: VerdictCache | None = None, memory_mb: int | None = None) -> list[Result]:
+           jobs: int = 1, cache: VerdictCache | None = None, memory_mb: int | None = None,
+           meanwhile: Callable[[], None] | None = None) -> list[Result]:
     """Check every link of every derivation; results in the input order.
 
     Args:
@@ -139,6 +141,8 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
         jobs: worker processes for the checks (each link runs in a killable worker).
         cache: where verdicts are remembered between runs (None: always check).
         memory_mb: address-space limit of each worker (None: the runner's default).
+        meanwhile: called once, in this process, while the workers check (if anything needs
+            checking): e.g. imports that the caller needs next.
     """
     order, problems = citation_order(ders)
     settings = {"budget": budget, "examples": examples}
@@ -159,10 +163,10 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
         else:
             todo.append(der)
             known.append(hit)
-    if jobs == 0:  # automatic: a pool pays off only beyond a little work
-        work = sum(len(d.parts) if k is None else len(d.parts) * (1 - len(k.links) / max(len(chain_links(d)), 1))
-                   for d, k in zip(todo, known))
-        jobs = default_jobs() if work >= 4 else 1
+    if jobs == 0:  # automatic: one worker per task to run, up to the cores (a fork is cheap)
+        tasks = sum(len(chain_links(d)) - (len(k.links) if k else 0)
+                    + (examples and d.example is not None and not (k and k.has_example)) for d, k in zip(todo, known))
+        jobs = max(1, min(default_jobs(), tasks))
     if todo:
         from .runner import run  # imports SymPy: only when something needs checking
 
@@ -173,7 +177,7 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
                 cache.put(keys[der.id], der, settings, out.links, out.example)
 
         limits = {} if memory_mb is None else {"memory_mb": memory_mb}
-        run(todo, budget, examples, jobs, known=known, finished=finished, **limits)
+        run(todo, budget, examples, jobs, known=known, finished=finished, meanwhile=meanwhile, **limits)
 
     results: dict[str, Result] = {}
     for der in order:

@@ -66,6 +66,10 @@ def tree_data(node: Any) -> Any:
     return node
 
 
+def tree_key(tree: Node) -> str:
+    return _sha(tree_data(tree))
+
+
 def check_context(der: Derivation) -> Any:
     """Everything of a derivation, beyond one link's two sides, that checking it reads. Order
     is kept (symbols are drawn at random points in declaration order)."""
@@ -102,6 +106,7 @@ class Keys:
     links: tuple[str, ...]
     example: str | None
     entry: str
+    values: str | None = None  # what the example's values of single expressions depend on
 
 
 def derivation_keys(der: Derivation, settings: dict[str, Any]) -> Keys:
@@ -117,19 +122,23 @@ def derivation_keys(der: Derivation, settings: dict[str, Any]) -> Keys:
         else:
             keys.append(_sha([base, link.part, link.index, link.kind, tree_data(link.left.tree),
                               tree_data(link.right.tree)]))
-    example = None
+    example = values = None
     if settings.get("examples", True) and der.example is not None:
-        example = _sha([base, "example", _example_data(der)])
-    return Keys(tuple(keys), example, _sha([FORMAT, keys, example]))
+        data = _example_data(der)
+        example = _sha([base, "example", data])
+        values = _sha([base, "example values", data[:-1]])  # not the chains: per expression
+    return Keys(tuple(keys), example, _sha([FORMAT, keys, example]), values)
 
 
 class Hit:
     """What the cache knows of one derivation: verdicts of some (or all) links, the example."""
 
-    def __init__(self, links: dict[int, Link], example: ExampleResult | None, has_example: bool):
+    def __init__(self, links: dict[int, Link], example: ExampleResult | None, has_example: bool,
+                 values: dict | None = None):
         self.links = links
         self.example = example
         self.has_example = has_example
+        self.values = values or {}  # the example's value of each expression (by value_key)
 
 
 class VerdictCache:
@@ -160,7 +169,7 @@ class VerdictCache:
             return None  # unreadable or another layout: recompute
 
     def put(self, keys: Keys, der: Derivation, settings: dict[str, Any], links: list[Link],
-            example: ExampleResult | None) -> None:
+            example: ExampleResult | None, values: dict | None = None) -> None:
         if self.root is None:
             return
         path, where = self._slot(der, settings)
@@ -169,7 +178,7 @@ class VerdictCache:
             "key": keys.entry,
             "links": [_link_to(link, key) for link, key in zip(links, keys.links)],
             "example": None if keys.example is None else {"key": keys.example, "result": (
-                None if example is None else asdict(example))},
+                None if example is None else asdict(example)), "values_key": keys.values, "values": values or {}},
         }
         try:
             # not forced to disk: an entry lost or torn by a crash does not parse or does not
@@ -207,11 +216,18 @@ def _hit_from(data: dict[str, Any], keys: Keys, der: Derivation) -> Hit | None:
         known[i] = link
     example, has_example = None, keys.example is None
     ex = data.get("example")
+    values = None
     if keys.example is not None and isinstance(ex, dict) and ex.get("key") == keys.example:
         example, has_example = _example_from(ex["result"]), True
-    if not known and not has_example:
+    if keys.values is not None and isinstance(ex, dict) and ex.get("values_key") == keys.values:
+        values = {str(k): (_rows(v[0]), str(v[1])) for k, v in ex["values"].items()}
+    if not known and not has_example and not values:
         return None
-    return Hit(known, example, has_example)
+    return Hit(known, example, has_example, values)
+
+
+def _rows(value: Any) -> list[list[float]]:
+    return [[float(x) for x in row] for row in value]
 
 
 def _in_dim_order(sizes: dict[str, int], der: Derivation) -> dict[str, int]:

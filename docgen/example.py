@@ -20,11 +20,22 @@ from .verdict import ExampleResult, chain_start
 TOL = 1e-6
 
 
-def evaluate_example(der: Derivation) -> ExampleResult | None:
-    """Evaluate the example, or None when the derivation has none."""
+Values = dict[str, tuple[list[list[float]], str]]  # expression key -> (value, disagreement or "")
+
+
+def evaluate_example(der: Derivation, known: Values | None = None,
+                     computed: Values | None = None) -> ExampleResult | None:
+    """Evaluate the example, or None when the derivation has none.
+
+    `known` maps `value_key(tree)` to an expression's value at this example, with how SymPy
+    and finite differences disagreed on it ("" when they agree), from an earlier evaluation
+    of the same example data: such an expression is not evaluated again. Every expression's
+    value is put in `computed`."""
     ex = der.example
     if ex is None:
         return None
+    known = known or {}
+    computed = {} if computed is None else computed
     impl: dict[str, Node] = {name: e.tree for name, e in ex.functions.items()}
     ev = Evaluator(der, ex.sizes, impl)
     point = {}
@@ -40,13 +51,21 @@ def evaluate_example(der: Derivation) -> ExampleResult | None:
                                             ((n, [[float(x) for x in r] for r in rows]) for n, rows in ex.values.items())}, {}, {})
 
     def value(e: Expr, what: str) -> list[list[float]]:
-        exact = ev.evaluate(e.tree).xreplace(point)
-        vals = np.array(exact.evalf(20).tolist(), dtype=float)
-        approx = num.evaluate(e.tree)
-        if vals.shape != approx.shape or not np.allclose(vals, approx, rtol=TOL, atol=TOL):
+        key = value_key(e.tree)
+        if key in known:
+            floats, differ = known[key]
+        else:
+            exact = ev.evaluate(e.tree).xreplace(point)
+            vals = np.array(exact.evalf(20).tolist(), dtype=float)
+            approx = num.evaluate(e.tree)
+            floats, differ = _floats(vals), ""
+            if vals.shape != approx.shape or not np.allclose(vals, approx, rtol=TOL, atol=TOL):
+                differ = f"SymPy gives {floats}, finite differences give {_floats(approx)}"
+        computed[key] = (floats, differ)
+        if differ:
             result.fd_agree = False
-            result.problems.append(f"{what}: SymPy gives {_floats(vals)}, finite differences give {_floats(approx)}")
-        return _floats(vals)
+            result.problems.append(f"{what}: {differ}")
+        return floats
 
     for a in der.assumptions:
         lhs, rhs = value(a.lhs, f"assumption {a.text}"), value(a.rhs, f"assumption {a.text}")
@@ -67,6 +86,13 @@ def evaluate_example(der: Derivation) -> ExampleResult | None:
                 result.problems.append(f"{part.label}: step {k} evaluates to {v}, the start to {values[0]}")
         result.parts[part.label] = values
     return result
+
+
+def value_key(tree: Node) -> str:
+    """An expression tree's key among one example's values (no source columns in it)."""
+    from .cache import tree_key
+
+    return tree_key(tree)
 
 
 def differentials(der: Derivation, name: str) -> tuple[tuple[Fraction, ...], ...]:

@@ -15,7 +15,7 @@ import resource
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import connection as mp_connection
 from typing import Any, Callable
 
@@ -32,6 +32,7 @@ class Outcome:
     links: list[Link]
     example: ExampleResult | None
     problem: str  # the example could not be evaluated
+    values: dict = field(default_factory=dict)  # the example's value of each expression
 
 
 Task = tuple[int, str, int]  # (derivation index, "link" | "claim" | "example", link index)
@@ -77,10 +78,11 @@ def _run(task: Task, payload: Any = None) -> Any:
     if kind == "example":
         from .example import evaluate_example
 
+        computed: dict = {}  # payload: values of expressions known from an earlier evaluation
         try:
-            return evaluate_example(_STATE["ders"][i]), ""
+            return evaluate_example(_STATE["ders"][i], payload, computed), "", computed
         except (ArithmeticError, ValueError, TypeError) as exc:
-            return None, f"the example cannot be evaluated: {exc}"
+            return None, f"the example cannot be evaluated: {exc}", {}
     checker = _checker(i)
     return verdict_of(checker.check(checker.links()[k]))
 
@@ -104,7 +106,7 @@ def _limit(ders: list[Derivation], budget: float | None, task: Task) -> float:
 def _fallback(task: Task, why: str) -> Any:
     """What a task that was stopped yields: an undecided link, or an unevaluated example."""
     if task[1] == "example":
-        return None, f"the example could not be evaluated: {why}"
+        return None, f"the example could not be evaluated: {why}", {}
     return UNDECIDED, [], [why], None, 0.0
 
 
@@ -126,7 +128,7 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
 
     known = known or [None] * len(ders)
     links_of = [chain_links(der) for der in ders]
-    examples_of: dict[int, tuple[ExampleResult | None, str]] = {}
+    examples_of: dict[int, tuple[ExampleResult | None, str, dict]] = {}
     tasks: list[Task] = []
     chains: dict[Task, list[int]] = {}  # claim -> its chain's link indices
     blocks: dict[tuple[int, int], list[Task]] = {}  # a link still to check -> claims waiting for it
@@ -138,7 +140,7 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
             for k, link in kn.links.items():
                 links[k] = link
             if kn.has_example:
-                examples_of[i] = (kn.example, "")
+                examples_of[i] = (kn.example, "", kn.values)
         for k, link in enumerate(links):
             if kn is not None and k in kn.links:
                 continue
@@ -159,7 +161,7 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
         left[task[0]] += 1
 
     def outcome(i: int) -> Outcome:
-        return Outcome(links_of[i], *examples_of.get(i, (None, "")))
+        return Outcome(links_of[i], *examples_of.get(i, (None, "", {})))
 
     def payload(claim: Task) -> dict[int, Verdict]:
         return {j: verdict_of(links_of[claim[0]][j]) for j in chains[claim]}
@@ -181,7 +183,8 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
         return ready
 
     # claims whose chains are all known (from the cache) can start at once
-    start = [(c, payload(c)) for c, n in waiting.items() if n == 0] + [(t, None) for t in tasks]
+    start = [(c, payload(c)) for c, n in waiting.items() if n == 0]
+    start += [(t, known[t[0]].values if t[1] == "example" and known[t[0]] else None) for t in tasks]
     if finished is not None:
         for i in range(len(ders)):
             if left[i] == 0:

@@ -174,7 +174,7 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
             der = todo[i]
             checked[der.id] = (out.links, out.example, out.problem)
             if not out.problem and der.id in keys:
-                cache.put(keys[der.id], der, settings, out.links, out.example)
+                cache.put(keys[der.id], der, settings, out.links, out.example, out.values)
 
         limits = {} if memory_mb is None else {"memory_mb": memory_mb}
         run(todo, budget, examples, jobs, known=known, finished=finished, meanwhile=meanwhile, **limits)

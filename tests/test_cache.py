@@ -195,3 +195,25 @@ def test_rows_of_the_previous_entry_are_matched_by_key_not_by_position(tmp_path,
     started.clear()
     results = run([leaf], tmp_path / "c")
     assert results[0].passed and started
+
+
+def test_an_edited_example_reuses_the_values_of_unchanged_expressions(tmp_path):
+    from docgen.example import evaluate_example, value_key
+
+    leaf = tmp_path / LEAF.name
+    text = LEAF.read_text("utf-8")
+    leaf.write_text(text, "utf-8")
+    (der,) = load_corpus([str(leaf)]).derivations
+    first: dict = {}
+    evaluate_example(der, None, first)
+    leaf.write_text(text.replace("- expr: (ones(n) * exp(x)).T @ d(x)", "- expr: (exp(x) * ones(n)).T @ d(x)"), "utf-8")
+    (edited,) = load_corpus([str(leaf)]).derivations
+    changed = value_key(edited.parts[0].steps[2].expr.tree)
+    assert changed not in first
+    # a planted value shows which expressions are taken from `known` rather than evaluated
+    planted = {k: ([[123.0] * len(v[0][0]) for _ in v[0]], v[1]) for k, v in first.items()}
+    again: dict = {}
+    result = evaluate_example(edited, planted, again)
+    assert result.parts["main"][3] != [[123.0]] and again[changed] == first[value_key(der.parts[0].steps[2].expr.tree)]
+    assert result.parts["main"][1] == planted[value_key(edited.parts[0].steps[0].expr.tree)][0]
+    assert evaluate_example(edited, {k: first[k] for k in first}) == evaluate_example(edited)

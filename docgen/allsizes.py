@@ -16,6 +16,7 @@ keep their verdicts at the concrete sizes.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import count, permutations
 
 import sympy as sp
@@ -46,7 +47,7 @@ class IndexForm:
             if sym.shape == (1, 1):
                 self.scalars[name] = sp.Symbol(name, real=True)
             else:
-                self.bases[name] = sp.IndexedBase(name, real=True)
+                self.bases[name] = sp.IndexedBase(name)
         self.generic = {fn.name: GenericFunction(fn.name) for fn in der.functions.values()}
         self._fresh = count()
         self._entries: dict[tuple, sp.Expr] = {}
@@ -211,7 +212,7 @@ class IndexForm:
         if name not in self._dbases:
             shape = self.der.symbols[name].shape
             self._dbases[name] = sp.Symbol(f"d{name}", real=True) if shape == (1, 1) \
-                else sp.IndexedBase(f"d{name}", real=True)
+                else sp.IndexedBase(f"d{name}")
         return self._dbases[name]
 
     def _derivative_parts(self, fnode: Node, xnode: Name, i, j) -> tuple[sp.Expr, sp.Expr]:  # noqa: ANN001
@@ -231,7 +232,7 @@ class IndexForm:
         if name in self._free:
             raise Unsupported("nested derivatives by the same intermediate")
         zshape = self.der.definitions[name].expr.shape
-        free = sp.Dummy(f"z_{name}", real=True) if zshape == (1, 1) else sp.IndexedBase(sp.Dummy(f"z_{name}"), real=True)
+        free = sp.Dummy(f"z_{name}", real=True) if zshape == (1, 1) else sp.IndexedBase(sp.Dummy(f"z_{name}"))
         saved_free, saved_entries = self._free, self._entries
         self._free, self._entries = {**saved_free, name: free}, {}  # entries here are not the usual ones
         try:
@@ -321,8 +322,12 @@ def supported(der: Derivation, *trees: Node) -> bool:
     return True
 
 
+@lru_cache(maxsize=8192)
 def _collapse(e: sp.Expr) -> sp.Expr:
-    """Σ_k δ(a, k) f(k) → f(a); Σ_k c → c · size; Σ_k c f(k) → c Σ_k f(k); inside out."""
+    """Σ_k δ(a, k) f(k) → f(a); Σ_k c → c · size; Σ_k c f(k) → c Σ_k f(k); inside out.
+    (Remembered: the result depends on e alone, and sides share many subexpressions.)"""
+    if not e.args or isinstance(e, (sp.Indexed, sp.KroneckerDelta)):
+        return e
     if isinstance(e, (sp.Product, sp.Piecewise)):
         raise Unsupported(type(e).__name__)
     if isinstance(e, sp.Sum):
@@ -331,9 +336,8 @@ def _collapse(e: sp.Expr) -> sp.Expr:
         for limit in e.limits:
             body = _collapse_one(body, limit)
         return body
-    if e.args:
-        return e.func(*[_collapse(a) for a in e.args])
-    return e
+    args = [_collapse(a) for a in e.args]
+    return e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
 
 
 def _collapse_one(body: sp.Expr, limit: tuple) -> sp.Expr:
@@ -347,7 +351,7 @@ def _collapse_one(body: sp.Expr, limit: tuple) -> sp.Expr:
             if other.has(k):
                 out.append(sp.Sum(term, (k, lo, hi)))
             else:
-                out.append(_collapse((term / delta).xreplace({k: other})))
+                out.append(_collapse(_subs_free(term / delta, {k: other})))
         elif not term.has(k):
             out.append(term * (hi - lo + 1))
         else:
@@ -358,6 +362,7 @@ def _collapse_one(body: sp.Expr, limit: tuple) -> sp.Expr:
     return sp.Add(*out)
 
 
+@lru_cache(maxsize=8192)
 def _canonical(e: sp.Expr) -> sp.Expr:
     """e as a sum of terms, each a coefficient times a product of *connected* sums in a
     canonical form, so that sums equal up to the nesting and naming of their indices are equal:
@@ -383,26 +388,53 @@ def _prenex(e: sp.Expr) -> list[tuple[list, list]]:
     if e.is_Mul or (e.is_Pow and e.exp.is_Integer and 1 < e.exp <= _MAX_POWER and e.base.has(sp.Sum)):
         parts = e.args if e.is_Mul else [e.base] * int(e.exp)
         out: list[tuple[list, list]] = [([], [])]
+        free = e.free_symbols  # indices bound further out, which no inner sum may capture
         for a in parts:
             pa = _prenex(a)
-            out = [(l1 + l2, f1 + f2) for l1, f1 in out for l2, f2 in _renamed(pa)]
+            out = [(l1 + l2, f1 + f2) for l1, f1 in out for l2, f2 in _renamed(pa, free | {k for k, _, _ in l1})]
         return out
     if isinstance(e, sp.Sum):
-        return [(list(e.limits) + limits, factors) for limits, factors in _prenex(e.function)]
+        limits, body = list(e.limits), e.function
+        # indices with canonical names (an expression made canonical before) may also be bound
+        # inside a function or denominator of the body: they get fresh names first
+        canonical = {k: sp.Dummy("k", integer=True) for k, _, _ in limits if k in _HEIGHT}
+        if canonical:
+            body = _subs_free(body, canonical)
+            limits = [(canonical.get(k, k), lo, hi) for k, lo, hi in limits]
+        own = {k for k, _, _ in limits}
+        return [(limits + inner, factors) for inner, factors in _renamed(_prenex(body), own)]
     if e.has(sp.Sum):  # a sum inside a function or a denominator: canonical on its own
-        return [([], [e.func(*[_canonical(a) for a in e.args])])]
+        args = [_canonical(a) for a in e.args]
+        return [([], [e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)])]
     return [([], [e])]
 
 
-def _renamed(terms: list[tuple[list, list]]) -> list[tuple[list, list]]:
-    """The terms with fresh bound indices (a product may hold the same sum twice)."""
+def _subs_free(e: sp.Expr, mapping: dict) -> sp.Expr:
+    """e with the free occurrences of the keys replaced (a sum binding a key keeps it)."""
+    if e in mapping:
+        return mapping[e]
+    if not e.args:
+        return e
+    if isinstance(e, sp.Sum):
+        bound = {k for k, _, _ in e.limits}
+        inner = {a: b for a, b in mapping.items() if a not in bound}
+        body = _subs_free(e.function, inner) if inner else e.function
+        return e if body is e.function else sp.Sum(body, *e.limits)
+    args = [_subs_free(a, mapping) for a in e.args]
+    return e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
+
+
+def _renamed(terms: list[tuple[list, list]], taken: set) -> list[tuple[list, list]]:
+    """The terms with fresh bound indices where theirs are already bound in the product they
+    join (a product may hold the same sum twice, or two sums with the same canonical names)."""
     out = []
     for limits, factors in terms:
-        if not limits:
+        clash = [k for k, _, _ in limits if k in taken]
+        if not clash:
             out.append((limits, factors))
             continue
-        fresh = {k: sp.Dummy("k", integer=True) for k, _, _ in limits}
-        out.append(([(fresh[k], lo, hi) for k, lo, hi in limits], [f.xreplace(fresh) for f in factors]))
+        fresh = {k: sp.Dummy("k", integer=True) for k in clash}
+        out.append(([(fresh.get(k, k), lo, hi) for k, lo, hi in limits], [_subs_free(f, fresh) for f in factors]))
     return out
 
 
@@ -422,7 +454,7 @@ def _canonical_term(limits: list, factors: list) -> sp.Expr:
                 continue
             rest = factors[:n] + factors[n + 1:]
             if other != k:
-                rest = [g.xreplace({k: other}) for g in rest]
+                rest = [_subs_free(g, {k: other}) for g in rest]
             del bound[k]
             factors, changed = rest, True
             break
@@ -506,11 +538,26 @@ def _atomize_indexed(e: sp.Expr) -> sp.Expr:
     """Sums and indexed entries become plain symbols (consistently)."""
     # Dummies: unique, so no user symbol can be confused with an atom
     # a sum of positive terms (Σ exp) is a positive atom, so that logs of it can be expanded
-    mapping = {s: sp.Dummy(f"S{n}", positive=True) if s.function.is_positive else sp.Dummy(f"S{n}", real=True)
+    mapping = {s: sp.Dummy(f"S{n}", positive=True) if _positive(s.function) else sp.Dummy(f"S{n}", real=True)
                for n, s in enumerate(sorted(e.atoms(sp.Sum), key=sp.default_sort_key))}
     e = e.xreplace(mapping)
     idx = {a: sp.Dummy(str(a.base), real=True) for a in e.atoms(sp.Indexed)}
     return e.xreplace(idx)
+
+
+def _positive(e: sp.Expr) -> bool:
+    """Positive for every real value of the entries (a syntactic check: exp, squares' sums...)."""
+    if isinstance(e, sp.exp) or (e.is_Number and e > 0):
+        return True
+    if e.is_Symbol:
+        return bool(e.is_positive)
+    if e.is_Mul or e.is_Add:
+        return all(_positive(a) for a in e.args)
+    if e.is_Pow:
+        return _positive(e.base) and e.exp.is_real is True
+    if isinstance(e, sp.Sum):
+        return _positive(e.function)
+    return False
 
 
 def _assumption_substitutions(form: IndexForm, assumptions: list[tuple[Node, Node]]) -> dict:

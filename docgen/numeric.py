@@ -6,7 +6,8 @@ along the random differentials. Generic functions get random smooth concrete sta
 
 Values are arrays of shape (..., rows, cols): the leading axes are a batch. A Jacobian
 perturbs every entry of x at once: f is evaluated once on a batch of all perturbed copies
-(one vectorised call per side), not once per entry, so n = 1000 stays fast.
+(one vectorised call per side), not once per entry, so n = 1000 stays fast; a batch too
+large for memory is split into chunks of copies.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ Array = np.ndarray
 Scalar = Callable[[Array], Array]
 
 STEP = 1e-6
+BATCH_FLOATS = 1 << 23  # numbers in one batch of perturbed copies (64 MB of float64)
 
 
 class RandomFunctions:
@@ -165,11 +167,21 @@ class NumericEvaluator:
             return den if self.der.layout == "denominator" else np.swapaxes(den, -1, -2)
         k = rows * cols
         h = STEP * (1 + np.abs(x).max())
-        # one batch axis in front: copy e of x has entry e moved by ±h
-        basis = np.eye(k).reshape(k, *([1] * (x.ndim - 2)), rows, cols)
-        fp = self.with_values({**self.values, name: x[None] + h * basis}).evaluate(fnode)
-        fm = self.with_values({**self.values, name: x[None] - h * basis}).evaluate(fnode)
-        jac = (fp - fm) / (2 * h)  # (k, ..., f_rows, f_cols)
+        # one batch axis in front: copy e of x has entry e moved by ±h; the copies go in chunks
+        # so that a batch holds about BATCH_FLOATS numbers whatever the size (a 1000×1000
+        # matrix has 10⁶ copies of 10⁶ entries)
+        per_copy = max(sum(v.size for v in self.values.values()), x.size, 1)
+        chunk = max(1, min(k, BATCH_FLOATS // per_copy))
+        parts = []
+        for start in range(0, k, chunk):
+            stop = min(k, start + chunk)
+            basis = np.zeros((stop - start, rows * cols))
+            basis[np.arange(stop - start), np.arange(start, stop)] = 1.0
+            basis = basis.reshape(stop - start, *([1] * (x.ndim - 2)), rows, cols)
+            fp = self.with_values({**self.values, name: x[None] + h * basis}).evaluate(fnode)
+            fm = self.with_values({**self.values, name: x[None] - h * basis}).evaluate(fnode)
+            parts.append((fp - fm) / (2 * h))
+        jac = parts[0] if len(parts) == 1 else np.concatenate(parts)  # (k, ..., f_rows, f_cols)
         if jac.shape[-2:] == (1, 1):  # scalar f: the gradient has x's shape
             den = np.moveaxis(jac[..., 0, 0], 0, -1).reshape(*jac.shape[1:-2], rows, cols)
         else:  # column f: entry (i, j) = ∂f_j/∂x_i

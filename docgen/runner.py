@@ -232,29 +232,35 @@ class _Queue:
         return group.popleft()
 
 
+DEPTH = 2  # tasks sent ahead to a worker, so that it never waits for this process between tasks
+
+
 def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[Task, Any]], jobs: int,
                memory_mb: int, done: Callable[[Task, Any], list[tuple[Task, Any]]],
                meanwhile: Callable[[], None] | None = None) -> None:
     """Run tasks on up to `jobs` worker processes, killing any that overruns its limit.
 
-    `done(task, result)` is called with every result and returns the tasks it makes ready."""
+    `done(task, result)` is called with every result and returns the tasks it makes ready.
+    Each worker has up to DEPTH tasks sent ahead; the limit of a task runs from the answer to
+    the one before it."""
     ctx = multiprocessing.get_context("fork")
     pending = _Queue(ders, start)
     workers: list[_Worker] = []
     try:
-        while pending or any(w.task for w in workers):
-            while pending and (len(workers) < max(jobs, 1) or any(w.task is None for w in workers)):
-                idle = next((w for w in workers if w.task is None), None)
-                if idle is None:
-                    idle = _Worker(ctx, ders, budget, memory_mb)
-                    workers.append(idle)
-                task, data = pending.take(idle.current)
-                idle.current = task[0]
-                idle.start(task, _limit(ders, budget, task), data)
+        while pending or any(w.inflight for w in workers):
+            while pending:
+                if len(workers) < max(jobs, 1) and all(w.inflight for w in workers):
+                    workers.append(_Worker(ctx, ders, budget, memory_mb))
+                w = min(workers, key=lambda w: len(w.inflight))
+                if len(w.inflight) >= DEPTH:
+                    break
+                task, data = pending.take(w.current)
+                w.current = task[0]
+                w.start(task, _limit(ders, budget, task), data)
             if meanwhile is not None:
                 meanwhile, later = None, meanwhile
                 later()
-            busy = [w for w in workers if w.task is not None]
+            busy = [w for w in workers if w.inflight]
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = mp_connection.wait([w.conn for w in busy], timeout=timeout)
             for w in busy:
@@ -266,17 +272,17 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
                         raise RuntimeError(f"a docgen bug while checking {task}:\n{answer[1]}")
                     else:
                         result = _fallback(task, answer[1])
-                    if w.dead:
-                        workers.remove(w)
                 elif time.monotonic() >= w.deadline:
-                    task = w.task
+                    task = w.inflight[0][0]
                     w.kill()
-                    workers.remove(w)
-                    assert task is not None
                     limit = _limit(ders, budget, task)
                     result = _fallback(task, f"stopped after {limit:g} s (budget plus 1 s): the worker was killed")
                 else:
                     continue
+                if w.dead:  # what it had not started goes to another worker
+                    workers.remove(w)
+                    pending.add([(t, data) for t, _, data in w.inflight if t != task])
+                    w.inflight.clear()
                 pending.add(done(task, result))
     finally:
         for w in workers:
@@ -284,34 +290,39 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
 
 
 class _Worker:
-    """A forked process that runs tasks sent over a pipe, under a memory limit."""
+    """A forked process that runs tasks sent over a pipe, in order, under a memory limit."""
 
     def __init__(self, ctx, ders: list[Derivation], budget: float | None, memory_mb: int):  # noqa: ANN001
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, ders, budget, memory_mb), daemon=True)
         self.proc.start()
         child.close()
-        self.task: Task | None = None
+        self.inflight: deque[tuple[Task, float, Any]] = deque()  # sent, not answered: the first runs
         self.current: int | None = None  # the derivation it last worked on
-        self.deadline = 0.0
+        self.deadline = 0.0  # of the task it runs
         self.dead = False
 
     def start(self, task: Task, limit: float, payload: Any = None) -> None:
-        self.task = task
-        self.deadline = time.monotonic() + limit
+        if not self.inflight:
+            self.deadline = time.monotonic() + limit
+        self.inflight.append((task, limit, payload))
         self.conn.send((task, payload))
 
     def receive(self) -> tuple[Task, tuple[str, Any]]:
-        task, self.task = self.task, None
-        assert task is not None
+        task = self.inflight[0][0]
         try:
-            return task, self.conn.recv()
+            answer = self.conn.recv()
         except (EOFError, OSError):
             self.dead = True
             self.close()
             return task, ("crashed", f"the worker died (exit code {self.proc.exitcode})")
+        self.inflight.popleft()
+        if self.inflight:
+            self.deadline = time.monotonic() + self.inflight[0][1]
+        return task, answer
 
     def kill(self) -> None:
+        self.dead = True
         self.proc.kill()
         self.proc.join()
         self.conn.close()

@@ -191,7 +191,7 @@ def lines_links(res: dict) -> list[str]:
         "`sympy.simplify(A - B)` on every entry at the same sizes.",
         "",
         "'docgen' is the whole check: exact stage at the declared sizes, the proof for every size "
-        "in index notation where it applies (up to 0.5 s per link), and the numeric witness. "
+        "in index notation where it applies (up to 3 s per link), and the numeric witness. "
         "'docgen exact' is the exact stage at the declared sizes alone, without the proof for "
         "every size and without the numeric witness (what the naive check does too): the "
         "like-for-like comparison.",

@@ -151,6 +151,11 @@ def test_katex_names_the_rejected_formula():
         katex.render_math([("x", False), (r"\frac{a", True)])
     assert info.value.index == 1 and "formula 1" in str(info.value)
     assert katex.render_math([]) == []
+    # one Node process serves the whole build: still answering after a rejected formula, and
+    # started again after it has ended
+    assert katex.render_math([("x^2", False)]) == html[1:]
+    katex.stop()
+    assert katex.render_math([("x^2", False)]) == html[1:]
 
 
 def test_katex_missing_says_run_make_katex(monkeypatch, tmp_path):

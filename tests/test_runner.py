@@ -71,3 +71,24 @@ def test_a_bug_in_a_worker_is_raised_with_its_traceback(der, monkeypatch):
     monkeypatch.setattr(check.Checker, "check", broken)
     with pytest.raises(RuntimeError, match="KeyError: 'no such thing'"):
         runner.run([der], budget=5, examples=False, jobs=1)
+
+
+def test_a_worker_keeps_to_one_derivation_then_shares_what_is_left(tmp_path):
+    small = SOURCE
+    big = SOURCE.replace("id: small", "id: big").replace("sizes: [2, 3]", "sizes: [2, 3, 4, 5]")
+    (tmp_path / "a.yaml").write_text(small, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(big, encoding="utf-8")
+    ders = load_corpus([str(tmp_path)]).derivations
+    ids = [d.id for d in ders]
+    start = [((i, "link", k), None) for i in range(2) for k in range(3)]
+    queue = runner._Queue(ders, start)
+    first = queue.take(None)
+    assert ids[first[0][0]] == "big"  # the heaviest derivation first
+    second = queue.take(None)
+    assert ids[second[0][0]] == "small"  # another worker starts the other one
+    assert queue.take(first[0][0])[0][0] == first[0][0]  # a worker keeps to its derivation
+    queue.add([((second[0][0], "claim", 9), "payload")])
+    assert queue.take(second[0][0]) == ((second[0][0], "claim", 9), "payload")  # ready claims first
+    rest = [queue.take(second[0][0]) for _ in range(3)]
+    assert [t[0][0] for t in rest] == [second[0][0]] * 2 + [first[0][0]]  # then it helps with big
+    assert not queue

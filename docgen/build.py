@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .errors import DocgenError, ErrorGroup
 from .fsutil import atomic_write
-from .verify import Result, find_files, load_corpus, verify
+from .verify import Result, find_files, load_corpus, start_workers_early, verify
 
 FORMATS = ("latex", "pdf", "html", "md")
 EXTENSIONS = {"latex": "tex", "pdf": "pdf", "html": "html", "md": "md"}
@@ -104,6 +104,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DocgenError(f"--out {out}: exists and is not a folder")
+    start_workers_early(paths, VerdictCache(cache))
     corpus = load_corpus(paths)
     report.errors = list(corpus.errors)
     def prepare() -> None:  # while workers check (a checked file is usually re-rendered too)

@@ -149,10 +149,23 @@ class VerdictCache:
 
     def _slot(self, der: Derivation, settings: dict[str, Any]) -> tuple[Path, str]:
         """Where the verdicts last recorded for this file under these settings are."""
+        return self._slot_of(der.path, settings)
+
+    def _slot_of(self, file: str | Path, settings: dict[str, Any]) -> tuple[Path, str]:
         assert self.root is not None
-        where = os.path.abspath(der.path)
+        where = os.path.abspath(file)
         h = _sha([where, settings.get("budget"), settings.get("examples", True)])
         return self.root / "verdicts" / h[:2] / f"{h}.json", where
+
+    def likely_stale(self, file: str | Path, settings: dict[str, Any]) -> bool:
+        """A guess, before loading: nothing recorded for this file, or recorded before its last
+        change (it may still turn out that no link changed)."""
+        if self.root is None:
+            return True
+        try:
+            return os.stat(self._slot_of(file, settings)[0]).st_mtime_ns < os.stat(file).st_mtime_ns
+        except OSError:
+            return True
 
     def get(self, keys: Keys, der: Derivation, settings: dict[str, Any]) -> Hit | None:
         """What is known for `der`: every link and the example (the entry's key matches), or

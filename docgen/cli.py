@@ -90,17 +90,18 @@ def _verify(args: argparse.Namespace) -> int:
     from .cache import VerdictCache
     from .fsutil import atomic_write
     from .report import json_report, text_report
-    from .verify import find_files, load_corpus, verify
+    from .verify import find_files, load_corpus, start_workers_early, verify
 
     if not find_files(args.paths):
         raise DocgenError(f"no derivation files in {', '.join(args.paths)}")
     missing = [p for p in args.paths if not __import__("os").path.exists(p)]
     if missing:
         raise DocgenError(f"no such file or folder: {', '.join(missing)}")
+    cache = VerdictCache(None if args.no_cache else Path(args.cache))
+    start_workers_early(args.paths, cache, budget=args.budget, memory_mb=args.memory)
     corpus = load_corpus(args.paths)
     for err in corpus.errors:
         _print_error(err)
-    cache = VerdictCache(None if args.no_cache else Path(args.cache))
     results = verify(corpus.derivations, budget=args.budget, jobs=args.jobs, cache=cache, memory_mb=args.memory)
     out = text_report(results, verbose=args.verbose, unusable=len(corpus.errors))
     if args.json == "-":

@@ -10,6 +10,7 @@ the fork), never expression trees.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import resource
 import time
@@ -124,7 +125,8 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
     in C code cannot stall the run: the worker is killed, the link is "undecided", and the rest
     goes on in a fresh worker.
     """
-    from . import check, example  # noqa: F401  (imported once here, inherited by forked workers)
+    if not _EARLY.get("workers"):
+        from . import check, example  # noqa: F401  (imported once here, inherited by forked workers)
 
     known = known or [None] * len(ders)
     links_of = [chain_links(der) for der in ders]
@@ -232,6 +234,48 @@ class _Queue:
         return group.popleft()
 
 
+EARLY_ALLOWANCE = 10.0  # seconds: a worker started early may still be importing the checker
+_EARLY: dict[str, Any] = {}  # workers forked before the derivations were loaded
+
+
+def start_early(n: int, budget: float | None, memory_mb: int | None = None) -> None:
+    """Fork `n` workers now, before the files are loaded: they import the checker (SymPy,
+    NumPy: about 0.45 s) while this process loads and validates the files. `run` hands them
+    the derivations (pickled, a few ms per file); workers it does not need are stopped."""
+    discard_early()
+    memory_mb = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
+    ctx = multiprocessing.get_context("fork")
+    _EARLY.update(workers=[_Worker(ctx, None, budget, memory_mb) for _ in range(max(n, 1))],
+                  budget=budget, memory_mb=memory_mb)
+    if not _EARLY.get("atexit"):
+        atexit.register(discard_early)
+        _EARLY["atexit"] = True
+
+
+def discard_early() -> None:
+    """Stop the early workers nobody used (a warm run needs none)."""
+    for w in _EARLY.pop("workers", []):
+        w.kill()
+
+
+def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int, jobs: int) -> list[_Worker]:
+    """The early workers, given the derivations, if they were started with these settings."""
+    early = _EARLY.pop("workers", [])
+    if not early or _EARLY.get("budget") != budget or _EARLY.get("memory_mb") != memory_mb:
+        for w in early:
+            w.kill()
+        return []
+    use = early[:max(jobs, 1)]
+    for w in early[len(use):]:
+        w.kill()
+    for w in use:
+        try:
+            w.conn.send(("ders", ders))
+        except OSError:
+            w.dead = True
+    return [w for w in use if not w.dead]
+
+
 DEPTH = 2  # tasks sent ahead to a worker, so that it never waits for this process between tasks
 
 
@@ -245,7 +289,7 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
     the one before it."""
     ctx = multiprocessing.get_context("fork")
     pending = _Queue(ders, start)
-    workers: list[_Worker] = []
+    workers: list[_Worker] = _adopt(ders, budget, memory_mb, jobs)
     try:
         while pending or any(w.inflight for w in workers):
             while pending:
@@ -292,7 +336,7 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
 class _Worker:
     """A forked process that runs tasks sent over a pipe, in order, under a memory limit."""
 
-    def __init__(self, ctx, ders: list[Derivation], budget: float | None, memory_mb: int):  # noqa: ANN001
+    def __init__(self, ctx, ders: list[Derivation] | None, budget: float | None, memory_mb: int):  # noqa: ANN001
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, ders, budget, memory_mb), daemon=True)
         self.proc.start()
@@ -301,10 +345,13 @@ class _Worker:
         self.current: int | None = None  # the derivation it last worked on
         self.deadline = 0.0  # of the task it runs
         self.dead = False
+        # a worker started before the derivations were loaded may still be importing the
+        # checker when its first task arrives: that task's limit is longer by this much
+        self.allowance = EARLY_ALLOWANCE if ders is None else 0.0
 
     def start(self, task: Task, limit: float, payload: Any = None) -> None:
         if not self.inflight:
-            self.deadline = time.monotonic() + limit
+            self.deadline = time.monotonic() + limit + self.allowance
         self.inflight.append((task, limit, payload))
         self.conn.send((task, payload))
 
@@ -317,6 +364,7 @@ class _Worker:
             self.close()
             return task, ("crashed", f"the worker died (exit code {self.proc.exitcode})")
         self.inflight.popleft()
+        self.allowance = 0.0
         if self.inflight:
             self.deadline = time.monotonic() + self.inflight[0][1]
         return task, answer
@@ -344,6 +392,16 @@ def _worker_main(conn, ders: list[Derivation], budget: float | None, memory_mb: 
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if ders is None:  # started early: import the checker while the parent loads the files
+        from . import check, example  # noqa: F401
+
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if not (isinstance(message, tuple) and message[0] == "ders"):
+            return
+        ders = message[1]
     _init(ders, budget)
     while True:
         try:

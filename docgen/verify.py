@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 import os
+import sys
 
 from .cache import VerdictCache, derivation_keys
 from .errors import DocgenError, ModelError
@@ -178,6 +179,8 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
 
         limits = {} if memory_mb is None else {"memory_mb": memory_mb}
         run(todo, budget, examples, jobs, known=known, finished=finished, meanwhile=meanwhile, **limits)
+    if "docgen.runner" in sys.modules:  # workers started early that nothing needed
+        sys.modules["docgen.runner"].discard_early()
 
     results: dict[str, Result] = {}
     for der in order:
@@ -194,6 +197,20 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
             res.problems.extend(ModelError(p, where) for p in example.problems)
         results[der.id] = res
     return [results[d.id] for d in ders]
+
+
+def start_workers_early(paths: list[str], cache: VerdictCache | None, budget: float | None = None,
+                        examples: bool = True, memory_mb: int | None = None) -> None:
+    """Before loading: if some file looks unchecked (no cached verdicts, or older ones), fork a
+    worker now, so that it imports the checker while this process loads the files."""
+    cache = cache or VerdictCache(None)
+    settings = {"budget": budget, "examples": examples}
+    if any(cache.likely_stale(f, settings) for f in find_files(paths)):
+        from .runner import start_early
+
+        # one worker: on the other core it costs this process nothing, even when no link turns
+        # out to need checking; more workers are forked when the tasks are known
+        start_early(1, budget, memory_mb)
 
 
 def default_jobs() -> int:

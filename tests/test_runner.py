@@ -92,3 +92,41 @@ def test_a_worker_keeps_to_one_derivation_then_shares_what_is_left(tmp_path):
     rest = [queue.take(second[0][0]) for _ in range(3)]
     assert [t[0][0] for t in rest] == [second[0][0]] * 2 + [first[0][0]]  # then it helps with big
     assert not queue
+
+
+def test_a_worker_started_early_gets_the_derivations_and_checks(der):
+    runner.start_early(1, None)
+    early = list(runner._EARLY["workers"])
+    (out,) = runner.run([der], budget=None, examples=False, jobs=2)
+    assert [link.status for link in out.links] == ["proven-all", "proven-all", "proven-all"]
+    assert not runner._EARLY.get("workers") and all(not w.proc.is_alive() for w in early)
+
+
+def test_early_workers_with_other_settings_or_unused_are_stopped(der):
+    runner.start_early(1, 5.0)
+    early = list(runner._EARLY["workers"])
+    (out,) = runner.run([der], budget=None, examples=False, jobs=1)  # another budget: not adopted
+    assert out.links[0].status == "proven-all" and not early[0].proc.is_alive()
+    runner.start_early(1, None)
+    early = list(runner._EARLY["workers"])
+    runner.discard_early()  # a warm run: nothing to check
+    assert not early[0].proc.is_alive() and not runner._EARLY.get("workers")
+
+
+def test_a_cold_verify_does_not_import_sympy_in_the_main_process(tmp_path):
+    """The checker (SymPy, NumPy) is imported by the workers, the first while the files load."""
+    import subprocess
+    import sys
+    import textwrap
+
+    (tmp_path / "small.yaml").write_text(SOURCE, encoding="utf-8")
+    code = textwrap.dedent(f"""
+        import sys
+        from docgen.cli import main
+        rc = main(["verify", "--cache", {str(tmp_path / "cache")!r}, {str(tmp_path)!r}])
+        assert rc == 0, rc
+        assert "sympy" not in sys.modules and "numpy" not in sys.modules, "imported in the main process"
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr

@@ -16,8 +16,7 @@ keep their verdicts at the concrete sizes.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from itertools import count, permutations
+from itertools import count
 
 import sympy as sp
 
@@ -27,10 +26,7 @@ from .exact import Atomizer, is_zero
 from .expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
 from .model import Derivation
 from .shapes import Scope, infer
-
-
-class Unsupported(Exception):
-    """The link has a construct this prover does not handle."""
+from .sums import Unsupported, canonical, collapse, positive
 
 
 class IndexForm:
@@ -322,196 +318,6 @@ def supported(der: Derivation, *trees: Node) -> bool:
     return True
 
 
-@lru_cache(maxsize=8192)
-def _collapse(e: sp.Expr) -> sp.Expr:
-    """Σ_k δ(a, k) f(k) → f(a); Σ_k c → c · size; Σ_k c f(k) → c Σ_k f(k); inside out.
-    (Remembered: the result depends on e alone, and sides share many subexpressions.)"""
-    if not e.args or isinstance(e, (sp.Indexed, sp.KroneckerDelta)):
-        return e
-    if isinstance(e, (sp.Product, sp.Piecewise)):
-        raise Unsupported(type(e).__name__)
-    if isinstance(e, sp.Sum):
-        # SymPy merges nested sums into one with several limits (the innermost first)
-        body = _collapse(e.function)
-        for limit in e.limits:
-            body = _collapse_one(body, limit)
-        return body
-    args = [_collapse(a) for a in e.args]
-    return e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
-
-
-def _collapse_one(body: sp.Expr, limit: tuple) -> sp.Expr:
-    """Σ over one index of an already collapsed body."""
-    k, lo, hi = limit
-    out = []
-    for term in sp.Add.make_args(sp.expand(body, power_exp=False, power_base=False, log=False)):
-        delta = next((d for d in term.atoms(sp.KroneckerDelta) if k in d.free_symbols), None)
-        if delta is not None and term.is_Mul and delta in term.args:
-            other = delta.args[1] if delta.args[0] == k else delta.args[0]
-            if other.has(k):
-                out.append(sp.Sum(term, (k, lo, hi)))
-            else:
-                out.append(_collapse(_subs_free(term / delta, {k: other})))
-        elif not term.has(k):
-            out.append(term * (hi - lo + 1))
-        else:
-            # Σ_k c f(k) = c Σ_k f(k): factors free of k leave the sum
-            inner = [f for f in sp.Mul.make_args(term) if f.has(k)]
-            outer = [f for f in sp.Mul.make_args(term) if not f.has(k)]
-            out.append(sp.Mul(*outer) * sp.Sum(sp.Mul(*inner), (k, lo, hi)))
-    return sp.Add(*out)
-
-
-@lru_cache(maxsize=8192)
-def _canonical(e: sp.Expr) -> sp.Expr:
-    """e as a sum of terms, each a coefficient times a product of *connected* sums in a
-    canonical form, so that sums equal up to the nesting and naming of their indices are equal:
-    Σ_k A_ki Σ_l A_kl x_l and Σ_l x_l Σ_k A_ki A_kl both become Σ_{a,b} A_ai A_ab x_b.
-
-    Every sum is pulled to the front of its term (Σ_k c_k Σ_l d_kl = Σ_{k,l} c_k d_kl), sums over
-    a Kronecker delta collapse, an index that appears nowhere becomes its range's size, and the
-    factors are grouped by the indices they share: independent sums stay separate factors
-    (Σ_k a_k · Σ_l b_l), so an assumption such as Σ y = 1 still applies. Each group's indices
-    are named by the first of all their orders (at most 5 indices) in the printed form; a sum
-    inside a function or a denominator is made canonical on its own, with names of another
-    height, so no index is captured."""
-    return sp.Add(*[_canonical_term(limits, factors) for limits, factors in _prenex(e)])
-
-
-_MAX_POWER = 4  # (Σ ...)^k up to this k is multiplied out; higher powers stay atoms
-
-
-def _prenex(e: sp.Expr) -> list[tuple[list, list]]:
-    """e as [(limits, factors)]: Σ over the limits of the product of the factors, summed."""
-    if e.is_Add:
-        return [t for a in e.args for t in _prenex(a)]
-    if e.is_Mul or (e.is_Pow and e.exp.is_Integer and 1 < e.exp <= _MAX_POWER and e.base.has(sp.Sum)):
-        parts = e.args if e.is_Mul else [e.base] * int(e.exp)
-        out: list[tuple[list, list]] = [([], [])]
-        free = e.free_symbols  # indices bound further out, which no inner sum may capture
-        for a in parts:
-            pa = _prenex(a)
-            out = [(l1 + l2, f1 + f2) for l1, f1 in out for l2, f2 in _renamed(pa, free | {k for k, _, _ in l1})]
-        return out
-    if isinstance(e, sp.Sum):
-        limits, body = list(e.limits), e.function
-        # indices with canonical names (an expression made canonical before) may also be bound
-        # inside a function or denominator of the body: they get fresh names first
-        canonical = {k: sp.Dummy("k", integer=True) for k, _, _ in limits if k in _HEIGHT}
-        if canonical:
-            body = _subs_free(body, canonical)
-            limits = [(canonical.get(k, k), lo, hi) for k, lo, hi in limits]
-        own = {k for k, _, _ in limits}
-        return [(limits + inner, factors) for inner, factors in _renamed(_prenex(body), own)]
-    if e.has(sp.Sum):  # a sum inside a function or a denominator: canonical on its own
-        args = [_canonical(a) for a in e.args]
-        return [([], [e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)])]
-    return [([], [e])]
-
-
-def _subs_free(e: sp.Expr, mapping: dict) -> sp.Expr:
-    """e with the free occurrences of the keys replaced (a sum binding a key keeps it)."""
-    if e in mapping:
-        return mapping[e]
-    if not e.args:
-        return e
-    if isinstance(e, sp.Sum):
-        bound = {k for k, _, _ in e.limits}
-        inner = {a: b for a, b in mapping.items() if a not in bound}
-        body = _subs_free(e.function, inner) if inner else e.function
-        return e if body is e.function else sp.Sum(body, *e.limits)
-    args = [_subs_free(a, mapping) for a in e.args]
-    return e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
-
-
-def _renamed(terms: list[tuple[list, list]], taken: set) -> list[tuple[list, list]]:
-    """The terms with fresh bound indices where theirs are already bound in the product they
-    join (a product may hold the same sum twice, or two sums with the same canonical names)."""
-    out = []
-    for limits, factors in terms:
-        clash = [k for k, _, _ in limits if k in taken]
-        if not clash:
-            out.append((limits, factors))
-            continue
-        fresh = {k: sp.Dummy("k", integer=True) for k in clash}
-        out.append(([(fresh.get(k, k), lo, hi) for k, lo, hi in limits], [_subs_free(f, fresh) for f in factors]))
-    return out
-
-
-def _canonical_term(limits: list, factors: list) -> sp.Expr:
-    bound = {k: (lo, hi) for k, lo, hi in limits}
-    factors = list(factors)
-    # Σ_k δ(k, a) f(k) = f(a)
-    changed = True
-    while changed:
-        changed = False
-        for n, f in enumerate(factors):
-            if not isinstance(f, sp.KroneckerDelta):
-                continue
-            a, b = f.args
-            k, other = (a, b) if a in bound else (b, a) if b in bound else (None, None)
-            if k is None:
-                continue
-            rest = factors[:n] + factors[n + 1:]
-            if other != k:
-                rest = [_subs_free(g, {k: other}) for g in rest]
-            del bound[k]
-            factors, changed = rest, True
-            break
-    # exp(a)·exp(b) = exp(a + b): inside a sum SymPy keeps them apart (exp(-u_k)·exp(u_k))
-    exps = [f for f in factors if isinstance(f, sp.exp)]
-    if len(exps) > 1:
-        factors = [f for f in factors if not isinstance(f, sp.exp)] + [sp.exp(sp.Add(*[f.args[0] for f in exps]))]
-    factors = [f for f in factors if f != 1]
-    coeff = sp.S.One
-    for k in [k for k in bound if not any(f.has(k) for f in factors)]:
-        lo, hi = bound.pop(k)
-        coeff *= hi - lo + 1
-    # group factors connected by shared bound indices
-    groups: list[tuple[set, list]] = []
-    for f in factors:
-        ks = {k for k in bound if f.has(k)}
-        if not ks:
-            coeff *= f
-            continue
-        joined = [g for g in groups if g[0] & ks]
-        for g in joined:
-            groups.remove(g)
-            ks |= g[0]
-        groups.append((ks, [f] + [h for g in joined for h in g[1]]))
-    for ks, fs in groups:
-        coeff *= _named_sum(sorted(ks, key=str), fs, bound)
-    return coeff
-
-
-def _named_sum(ks: list, factors: list, bound: dict) -> sp.Expr:
-    if len(ks) > 5:
-        raise Unsupported("a sum over more than 5 indices")
-    body = sp.Mul(*factors)
-    # above every sum inside (not counting these indices, which may carry canonical names already)
-    height = 1 + max((_HEIGHT.get(s, 0) for s in body.atoms(sp.Symbol) if s not in ks), default=0)
-    names = [_name(height, n) for n in range(len(ks))]
-    best = None
-    for order in permutations(ks):
-        mapping = dict(zip(order, names))
-        candidate = body.xreplace(mapping)
-        key = str(candidate)
-        if best is None or key < best[0]:
-            best = (key, candidate, mapping)
-    _, body, mapping = best
-    inverse = {v: k for k, v in mapping.items()}
-    return sp.Sum(body, *[(nm, *bound[inverse[nm]]) for nm in names])
-
-
-_HEIGHT: dict[sp.Symbol, int] = {}
-
-
-def _name(height: int, n: int) -> sp.Symbol:
-    s = sp.Symbol(f"_s{height}_{n}", integer=True)
-    _HEIGHT[s] = height
-    return s
-
-
 def zero_for_all_sizes(form: IndexForm, left: Node, right: Node, shape: tuple,
                        assumptions: list[tuple[Node, Node]]) -> bool:
     """Whether left = right entry by entry for every size and every index."""
@@ -520,10 +326,10 @@ def zero_for_all_sizes(form: IndexForm, left: Node, right: Node, shape: tuple,
     ii = i if rows != 1 else sp.Integer(0)
     jj = j if cols != 1 else sp.Integer(0)
     diff = form.entry(left, shape, ii, jj) - form.entry(right, shape, ii, jj)
-    diff = _canonical(_collapse(diff))
+    diff = canonical(collapse(diff))
     cases = [diff]
     if diff.has(sp.KroneckerDelta(i, j)) and rows != 1 and cols != 1:
-        same = _canonical(_collapse(diff.xreplace({sp.KroneckerDelta(i, j): sp.S.One}).xreplace({j: i})))
+        same = canonical(collapse(diff.xreplace({sp.KroneckerDelta(i, j): sp.S.One}).xreplace({j: i})))
         cases = [same, diff.xreplace({sp.KroneckerDelta(i, j): sp.S.Zero})]
     subs = _assumption_substitutions(form, assumptions)
     for case in cases:
@@ -538,26 +344,11 @@ def _atomize_indexed(e: sp.Expr) -> sp.Expr:
     """Sums and indexed entries become plain symbols (consistently)."""
     # Dummies: unique, so no user symbol can be confused with an atom
     # a sum of positive terms (Σ exp) is a positive atom, so that logs of it can be expanded
-    mapping = {s: sp.Dummy(f"S{n}", positive=True) if _positive(s.function) else sp.Dummy(f"S{n}", real=True)
+    mapping = {s: sp.Dummy(f"S{n}", positive=True) if positive(s.function) else sp.Dummy(f"S{n}", real=True)
                for n, s in enumerate(sorted(e.atoms(sp.Sum), key=sp.default_sort_key))}
     e = e.xreplace(mapping)
     idx = {a: sp.Dummy(str(a.base), real=True) for a in e.atoms(sp.Indexed)}
     return e.xreplace(idx)
-
-
-def _positive(e: sp.Expr) -> bool:
-    """Positive for every real value of the entries (a syntactic check: exp, squares' sums...)."""
-    if isinstance(e, sp.exp) or (e.is_Number and e > 0):
-        return True
-    if e.is_Symbol:
-        return bool(e.is_positive)
-    if e.is_Mul or e.is_Add:
-        return all(_positive(a) for a in e.args)
-    if e.is_Pow:
-        return _positive(e.base) and e.exp.is_real is True
-    if isinstance(e, sp.Sum):
-        return _positive(e.function)
-    return False
 
 
 def _assumption_substitutions(form: IndexForm, assumptions: list[tuple[Node, Node]]) -> dict:
@@ -567,8 +358,8 @@ def _assumption_substitutions(form: IndexForm, assumptions: list[tuple[Node, Nod
         sl = form.shape(lhs)
         if sl != (1, 1):
             raise Unsupported("vector assumption")
-        a = _canonical(_collapse(form.entry(lhs, sl, 0, 0)))
-        b = _canonical(_collapse(form.entry(rhs, sl, 0, 0)))
+        a = canonical(collapse(form.entry(lhs, sl, 0, 0)))
+        b = canonical(collapse(form.entry(rhs, sl, 0, 0)))
         if isinstance(a, sp.Sum) and not b.has(sp.Sum):
             out[a] = b
         else:

@@ -142,19 +142,6 @@ def test_index_derivative_agrees_with_sympy(make):
             assert sp.simplify(a - b) == 0, (iv, jv, a, b)
 
 
-def test_canonical_form_is_idempotent_and_ignores_index_order():
-    from docgen.allsizes import _canonical
-
-    A, x = sp.IndexedBase("A", real=True), sp.IndexedBase("x", real=True)
-    k, l, i = sp.Dummy("k", integer=True), sp.Dummy("l", integer=True), sp.Symbol("i", integer=True)
-    n = sp.Symbol("n", integer=True, positive=True)
-    one = sp.Sum(A[k, i] * sp.Sum(A[k, l] * x[l], (l, 1, n)), (k, 1, n))
-    two = sp.Sum(x[l] * sp.Sum(A[k, l] * A[k, i], (k, 1, n)), (l, 1, n))
-    assert _canonical(one) == _canonical(two)
-    inside = 1 / sp.sqrt(1 + sp.Sum(x[k] ** 2, (k, 1, n))) * sp.Sum(x[l], (l, 1, n))
-    assert _canonical(_canonical(inside)) == _canonical(inside)
-
-
 def test_derivatives_by_an_intermediate_are_proven_for_every_size(tmp_path):
     # D(L, z) for z := 2x: z's entries are unknowns in L, then take their values again
     body = ("definitions:\n  z:\n    expr: 2 * x\n  L:\n    expr: y.T @ exp(z)\n"

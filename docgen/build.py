@@ -104,7 +104,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DocgenError(f"--out {out}: exists and is not a folder")
-    start_workers_early(paths, VerdictCache(cache))
+    start_workers_early(paths, VerdictCache(cache), jobs=jobs)
     corpus = load_corpus(paths)
     report.errors = list(corpus.errors)
     def prepare() -> None:  # while workers check (a checked file is usually re-rendered too)

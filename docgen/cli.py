@@ -98,7 +98,7 @@ def _verify(args: argparse.Namespace) -> int:
     if missing:
         raise DocgenError(f"no such file or folder: {', '.join(missing)}")
     cache = VerdictCache(None if args.no_cache else Path(args.cache))
-    start_workers_early(args.paths, cache, budget=args.budget, memory_mb=args.memory)
+    start_workers_early(args.paths, cache, budget=args.budget, memory_mb=args.memory, jobs=args.jobs)
     corpus = load_corpus(args.paths)
     for err in corpus.errors:
         _print_error(err)

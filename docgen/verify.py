@@ -200,17 +200,20 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
 
 
 def start_workers_early(paths: list[str], cache: VerdictCache | None, budget: float | None = None,
-                        examples: bool = True, memory_mb: int | None = None) -> None:
+                        examples: bool = True, memory_mb: int | None = None, jobs: int = 0) -> None:
     """Before loading: if some file looks unchecked (no cached verdicts, or older ones), fork a
     worker now, so that it imports the checker while this process loads the files."""
     cache = cache or VerdictCache(None)
     settings = {"budget": budget, "examples": examples}
-    if any(cache.likely_stale(f, settings) for f in find_files(paths)):
+    stale = sum(1 for f in find_files(paths) if cache.likely_stale(f, settings))
+    if stale:
         from .runner import start_early
 
         # one worker: on the other core it costs this process nothing, even when no link turns
-        # out to need checking; more workers are forked when the tasks are known
-        start_early(1, budget, memory_mb)
+        # out to need checking (a prose edit); more are forked when the tasks are known. With
+        # `-j N` and many files to check, all N start now.
+        many = jobs > 1 and stale >= 4 * jobs
+        start_early(min(jobs, default_jobs()) if many else 1, budget, memory_mb)
 
 
 def default_jobs() -> int:

@@ -130,3 +130,22 @@ def test_a_cold_verify_does_not_import_sympy_in_the_main_process(tmp_path):
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr
+
+
+def test_how_many_workers_start_early(tmp_path):
+    from docgen.cache import VerdictCache
+    from docgen.verify import start_workers_early
+
+    for n in range(8):
+        (tmp_path / f"d{n}.yaml").write_text(SOURCE.replace("id: small", f"id: small{n}"), encoding="utf-8")
+    cache = VerdictCache(tmp_path / "cache")
+    try:
+        start_workers_early([str(tmp_path)], cache, jobs=2)  # eight unchecked files, -j 2: both now
+        assert len(runner._EARLY["workers"]) == 2
+        start_workers_early([str(tmp_path / "d0.yaml")], cache, jobs=2)  # one file: one worker
+        assert len(runner._EARLY["workers"]) == 1
+        start_workers_early([str(tmp_path)], cache, jobs=0)  # automatic: one, more when needed
+        assert len(runner._EARLY["workers"]) == 1
+    finally:
+        runner.discard_early()
+    assert not runner._EARLY.get("workers")

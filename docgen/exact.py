@@ -35,8 +35,6 @@ class Atomizer:
     atoms: dict[sp.Basic, sp.Symbol] = field(default_factory=dict)  # opaque atom -> symbol
     generic: set[sp.Symbol] = field(default_factory=set)  # atom symbols free for probes
     specific: set[sp.Symbol] = field(default_factory=set)  # atom symbols with fixed meaning
-    _exp_memo: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
-
     _memo: dict[sp.Basic, sp.Expr] = field(default_factory=dict)
 
     def prepare(self, e: sp.Expr) -> sp.Expr:
@@ -49,7 +47,7 @@ class Atomizer:
         if not e.args:
             out = e
         elif isinstance(e, sp.exp):
-            out = self._exp_cached(e)
+            out = self._exp(e)
         elif isinstance(e, sp.log):
             expanded = sp.expand_log(e)
             out = self._atom(e) if expanded == e else self.prepare(expanded)
@@ -61,19 +59,13 @@ class Atomizer:
         self._memo[e] = out
         return out
 
-    def _exp_cached(self, node: sp.exp) -> sp.Expr:
-        hit = self._exp_memo.get(node)
-        if hit is None:
-            hit = self._exp_memo[node] = self._exp(node)
-        return hit
-
     def _exp(self, node: sp.exp) -> sp.Expr:
         arg = sp.expand(node.args[0])
         const, rest = arg.as_independent(*arg.free_symbols, as_Add=True)
         if const != 0:  # exp(c + u) = e^c · exp(u) for a rational c (e is a free generator)
             if not const.is_Rational or rest == 0:
                 return self._atom(node, specific=True)
-            return sp.E**const * self._exp_cached(sp.exp(rest))
+            return sp.E**const * self.prepare(sp.exp(rest))
         terms = [t.as_independent(*t.free_symbols, as_Add=False) for t in sp.Add.make_args(arg)]
         if not terms or not all(c.is_number and c != 0 and _is_monomial(m) for c, m in terms):
             return self._atom(node, specific=True)
@@ -194,9 +186,14 @@ class NotRational(Exception):
     """The expression has a part that is not a rational function (a float, a root)."""
 
 
+def _is_root(x: sp.Basic) -> bool:
+    """A power with a non-integer rational exponent: sqrt(2), sqrt(v + eps)⁻³, E^(1/2)."""
+    return bool(x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer)
+
+
 def _radicals(e: sp.Expr) -> list[sp.Pow]:
-    """The powers in e with a non-integer rational exponent: sqrt(2), sqrt(v + eps)⁻³, E^(1/2)."""
-    return [p for p in e.atoms(sp.Pow) if p.exp.is_Rational and not p.exp.is_Integer]
+    """The roots in e."""
+    return [p for p in e.atoms(sp.Pow) if _is_root(p)]
 
 
 class RationalForms:
@@ -273,7 +270,7 @@ class RationalForms:
                 syms.add(x)
             elif x.is_NumberSymbol:
                 constants.add(x)
-            elif x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer:
+            elif _is_root(x):
                 if _splittable(x.base):
                     for prime, k in _prime_powers(x.base, x.exp):
                         if not k.is_Integer:  # one generator per prime: √6 = √2·√3
@@ -296,13 +293,27 @@ class RationalForms:
     def equal(self, a: sp.Expr, b: sp.Expr) -> bool:
         """a - b = 0, without building a - b in SymPy."""
         (an, ad), (bn, bd) = self.convert(a), self.convert(b)
-        for k in set(ad) | set(bd):
-            va, vb = ad.get(k, 0), bd.get(k, 0)
-            if va > vb:
-                bn = bn * self.factors[k] ** (va - vb)
-            elif vb > va:
-                an = an * self.factors[k] ** (vb - va)
-        return self._zero(an - bn)
+        return self._zero(self._sum([(an, ad), (-bn, bd)])[0])
+
+    def _sum(self, parts: list[tuple]) -> tuple:
+        """Σ numᵢ/denᵢ over the largest power of each factor (no gcd, nothing expanded)."""
+        need: dict[frozenset, int] = {}
+        for _, den in parts:
+            for k, v in den.items():
+                need[k] = max(need.get(k, 0), v)
+        total = self.R.zero
+        for num, den in parts:
+            total = total + num * self._power(need, den)
+        return total, need
+
+    def _power(self, den: dict[frozenset, int], less: dict[frozenset, int] | None = None, k: int = 1):  # noqa: ANN202
+        """Π factor^(k·v) over `den`, less the powers in `less`, as one polynomial."""
+        out = self.R.one
+        for f, v in den.items():
+            v = k * v - (less or {}).get(f, 0)
+            if v:
+                out = out * self.factors[f] ** v
+        return out
 
     def factor_key(self, p) -> frozenset:  # noqa: ANN001
         key = frozenset(p.items())
@@ -324,10 +335,7 @@ class RationalForms:
             bn, bd = self.convert(base)
             if not bn:
                 raise NotRational(base)  # a root of zero: leave it to SymPy
-            dp = self.R.one
-            for f, v in bd.items():
-                dp = dp * self.factors[f] ** v
-            self.relations.append(t**L - bn * dp ** (L - 1))
+            self.relations.append(t**L - bn * self._power(bd) ** (L - 1))
             hit = self.root_den[base] = (t, bd)
         return hit
 
@@ -350,19 +358,8 @@ class RationalForms:
                     den[k] = den.get(k, 0) + v
             return num, den
         if x.is_Add:
-            parts = [self.convert(a) for a in x.args]
-            need: dict[frozenset, int] = {}
-            for _, ad in parts:
-                for k, v in ad.items():
-                    need[k] = max(need.get(k, 0), v)
-            num = R.zero
-            for an, ad in parts:
-                for k, v in need.items():
-                    if v > ad.get(k, 0):
-                        an = an * self.factors[k] ** (v - ad.get(k, 0))
-                num = num + an
-            return num, need
-        if x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer and _splittable(x.base):
+            return self._sum([self.convert(a) for a in x.args])
+        if _is_root(x) and _splittable(x.base):
             # (Π primeᵉ)^(a/b) = Π prime^⌊k⌋ · t_prime^((k - ⌊k⌋)·L), k = e·a/b
             num = R.one
             for prime, k in _prime_powers(x.base, x.exp):
@@ -372,24 +369,19 @@ class RationalForms:
                     t, _ = self._root(prime)
                     num = num * t ** int((k - whole) * self.roots[prime])
             return num, {}
-        if x.is_Pow and x.exp.is_Rational and not x.exp.is_Integer:
+        if _is_root(x):
             # b^(p/q) = (t/Dᵦ)^k with k = p·L/q
             t, bd = self._root(x.base)
             k = int(x.exp.p) * self.roots[x.base] // int(x.exp.q)
             if k >= 0:
                 return t**k, {f: v * k for f, v in bd.items()}
-            num = R.one
-            for f, v in bd.items():
-                num = num * self.factors[f] ** (v * -k)
-            return num, {self.factor_key(t): -k}
+            return self._power(bd, k=-k), {self.factor_key(t): -k}
         if x.is_Pow and x.exp.is_Integer:
             k = int(x.exp)
             bn, bd = self.convert(x.base)
             if k >= 0:
                 return bn**k, {f: v * k for f, v in bd.items()}
-            num = R.one
-            for f, v in bd.items():
-                num = num * self.factors[f] ** (v * -k)
+            num = self._power(bd, k=-k)
             if not bn:
                 raise NotRational(x)  # a division by zero: leave it to SymPy's own path
             if bn.is_ground:

@@ -168,6 +168,22 @@ def local_references(page: Path) -> list[str]:
     return bad
 
 
+def assert_page_shows_math(page: Path, profile: Path, proxy: Recorder) -> None:
+    """Chromium renders the page with KaTeX math: no katex-error, no script, no raw TeX in the
+    visible text, and no reference to a local file outside it."""
+    assert not local_references(page), page
+    proc = run_chromium(page, profile, proxy, "--dump-dom")
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]
+    dom = proc.stdout.decode("utf-8")
+    assert 'class="katex' in dom, f"{page}: no KaTeX math in the page"
+    seen = Visible()
+    seen.feed(dom)
+    assert seen.errors == 0, f"{page}: {seen.errors} katex-error elements"
+    assert seen.scripts == 0, f"{page}: the page has scripts"
+    raw = sorted(set(RAW_TEX.findall("".join(seen.text))))
+    assert not raw, f"{page}: raw TeX in the visible text: {raw}"
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> list[Path]:
     chromium()
@@ -184,18 +200,7 @@ def test_pages_show_math_without_errors_raw_tex_or_network(pages, tmp_path):
     proxy = Recorder()
     try:
         for page in pages:
-            assert not local_references(page), page
-            proc = run_chromium(page, tmp_path / "profile", proxy, "--dump-dom")
-            assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]
-            dom = proc.stdout.decode("utf-8")
-            assert 'class="katex' in dom, f"{page.name}: no KaTeX math in the page"
-            seen = Visible()
-            seen.feed(dom)
-            assert seen.errors == 0, f"{page.name}: {seen.errors} katex-error elements"
-            assert seen.scripts == 0, f"{page.name}: the page has scripts"
-            text = "".join(seen.text)
-            raw = sorted(set(RAW_TEX.findall(text)))
-            assert not raw, f"{page.name}: raw TeX in the visible text: {raw}"
+            assert_page_shows_math(page, tmp_path / "profile", proxy)
         assert not proxy.page_requests(), proxy.page_requests()
     finally:
         proxy.close()

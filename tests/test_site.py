@@ -306,23 +306,14 @@ def test_a_killed_swap_is_recovered(tmp_path, cache):
 
 @pytest.mark.browser
 def test_every_site_page_in_chromium_no_math_errors_no_network(site, tmp_path):
-    from test_browser import RAW_TEX, Recorder, Visible, chromium, local_references, run_chromium
+    from test_browser import Recorder, assert_page_shows_math, chromium, run_chromium
 
     chromium()
     pages = [site / "index.html"] + sorted(site.glob("*/*.html"))
     proxy = Recorder()
     try:
         for page in pages:
-            assert not local_references(page), page
-            proc = run_chromium(page, tmp_path / "profile", proxy, "--dump-dom")
-            assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]
-            dom = proc.stdout.decode("utf-8")
-            assert 'class="katex' in dom, page
-            seen = Visible()
-            seen.feed(dom)
-            assert seen.errors == 0 and seen.scripts == 0, page
-            raw = sorted(set(RAW_TEX.findall("".join(seen.text))))
-            assert not raw, f"{page}: raw TeX {raw}"
+            assert_page_shows_math(page, tmp_path / "profile", proxy)
         for page in [site / "index.html", site / "softmax-jacobian" / "softmax-jacobian.html"]:
             png = tmp_path / f"{page.stem}.png"
             proc = run_chromium(page, tmp_path / "profile", proxy, f"--screenshot={png}",

@@ -82,22 +82,14 @@ class IndexForm:
         name = node.name
         free = self._free.get(name)
         if free is not None:
-            rows, cols = self.der.definitions[name].expr.shape
-            if (rows, cols) == (1, 1):
-                return free
-            return free[i] if cols == 1 else free[j] if rows == 1 else free[i, j]
+            return _entry_of(free, self.der.definitions[name].expr.shape, i, j)
         if name in self.scalars:
             return self.scalars[name]
         if name in self.bases:
             sym = self.der.symbols[name]
             if "symmetric" in sym.assume:
                 raise Unsupported("symmetric matrix")
-            rows, cols = sym.shape
-            if cols == 1:
-                return self.bases[name][i]
-            if rows == 1:
-                return self.bases[name][j]
-            return self.bases[name][i, j]
+            return _entry_of(self.bases[name], sym.shape, i, j)
         if name in self.dims:
             return self.dims[name]
         if name in self.der.definitions:
@@ -190,15 +182,11 @@ class IndexForm:
             if sym.generic or "constant" in sym.assume:
                 continue
             rows, cols = sym.shape
-            if (rows, cols) == (1, 1):
-                v, dv, limits = self.scalars[name], self._differential_base(name), []
-            else:
-                k, l2 = self.index(), self.index()
-                at = (k, l2) if rows != 1 and cols != 1 else (k,)
-                v, dv = self.bases[name][at], self._differential_base(name)[at]
-                limits = [(k, 1, self.size(rows if rows != 1 else cols))]
-                if len(at) == 2:
-                    limits.append((l2, 1, self.size(cols)))
+            k, l2 = self.index(), self.index()
+            v = _entry_of(self.scalars[name] if sym.shape == (1, 1) else self.bases[name], sym.shape, k, l2)
+            dv = _entry_of(self._differential_base(name), sym.shape, k, l2)
+            limits = ([(k, 1, self.size(rows))] if rows != 1 else []) + \
+                ([(l2, 1, self.size(cols))] if cols != 1 else [])
             part = _diff(e, v)
             if part != 0:
                 out.append(sp.Sum(part * dv, *limits) if limits else part * dv)
@@ -246,6 +234,14 @@ class IndexForm:
                 at = (idx[0], idx[1]) if rows != 1 and cols != 1 else (idx[0], 0) if cols == 1 else (0, idx[0])
                 back[a] = self.entry(tree, zshape, *at)
         return d.xreplace(back)
+
+
+def _entry_of(base: sp.Basic, shape: tuple, i, j) -> sp.Expr:  # noqa: ANN001
+    """Entry (i, j) of a symbol of `shape`: the scalar itself, x[i], x[j] (a row) or X[i, j]."""
+    rows, cols = shape
+    if (rows, cols) == (1, 1):
+        return base
+    return base[i] if cols == 1 else base[j] if rows == 1 else base[i, j]
 
 
 def _diff(e: sp.Expr, var: sp.Expr) -> sp.Expr:

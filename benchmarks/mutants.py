@@ -268,7 +268,7 @@ def classify(m: Mutant, budget: float | None = None) -> Mutant:
                 break
             statuses.append(link.status)
         if not same and not crash:
-            m.proofs, m.unsound = _audit_all_sizes(mder, touched)
+            m.proofs, m.unsound = _audit_all_sizes(checker, touched)
         failed = [link for link in touched if link.status == FAILED]
         if crash:
             m.outcome, m.reason = "crashed", f"the checker raised on {crash}"
@@ -286,26 +286,19 @@ def classify(m: Mutant, budget: float | None = None) -> Mutant:
     return m
 
 
-def _audit_all_sizes(der: Derivation, links: list) -> tuple[int, str]:
-    """The proof for every size (docgen/allsizes.py) run directly on the links of a mutant that
-    is not equivalent, without the exact checks that normally come first: it must never claim
-    one (the links are wrong at some size). (links tried, the first wrongly claimed or '')."""
-    from docgen.allsizes import IndexForm, Unsupported, supported, zero_for_all_sizes
-    from docgen.check import Timeout, budget
+def _audit_all_sizes(checker, links: list) -> tuple[int, str]:  # noqa: ANN001
+    """The proof for every size, as the checker runs it (Checker._all_sizes), tried directly on
+    the links of a mutant that is not equivalent, without the exact checks that normally come
+    first: it must never claim one (the links are wrong at some size).
+    (links tried, the first wrongly claimed or '')."""
+    from docgen.allsizes import supported
 
-    form = IndexForm(der)
     tried = 0
     for link in links:
-        if not supported(der, link.left.tree, link.right.tree):
+        if not supported(checker.der, link.left.tree, link.right.tree):
             continue
         tried += 1
-        try:
-            with budget(2.0):
-                claimed = zero_for_all_sizes(form, link.left.tree, link.right.tree, link.left.shape,
-                                             [(a.lhs.tree, a.rhs.tree) for a in der.assumptions])
-        except (Unsupported, Timeout):
-            claimed = False
-        if claimed:
+        if checker._all_sizes(link, time.perf_counter() + 2.0):
             return tried, f"{'claim' if link.kind == 'claim' else f'step {link.index}'}: {unparse(link.left.tree)} = {unparse(link.right.tree)}"
     return tried, ""
 

@@ -5,7 +5,7 @@ spread over all cores too. A claim is dispatched as soon as the links of its cha
 most follow from their chains by transitivity and need only their numeric check; the others
 are checked like steps. There is no barrier between links and claims, and a worker lives for
 the whole run. Only verdicts travel between processes (the workers have the derivations from
-the fork), never expression trees.
+the fork, or, for a worker started before loading, from one pickled message), never trees.
 """
 
 from __future__ import annotations

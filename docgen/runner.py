@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
 import resource
+import signal
 import time
 import traceback
 from collections import deque
@@ -239,14 +241,22 @@ _EARLY: dict[str, Any] = {}  # workers forked before the derivations were loaded
 
 
 def start_early(n: int, budget: float | None, memory_mb: int | None = None) -> None:
-    """Fork `n` workers now, before the files are loaded: they import the checker (SymPy,
-    NumPy: about 0.45 s) while this process loads and validates the files. `run` hands them
-    the derivations (pickled, a few ms per file); workers it does not need are stopped."""
+    """Start `n` workers now, before the files are loaded: they import the checker (SymPy,
+    NumPy: about 0.4 s of CPU) while this process loads and validates the files. One worker is
+    forked from this process and imports the checker once; the others are forked from it once
+    it has (a zygote), so the import is paid once however many there are. `run` hands them the
+    derivations (pickled, a few ms per file); workers it does not need are stopped."""
     discard_early()
     memory_mb = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
     ctx = multiprocessing.get_context("fork")
-    _EARLY.update(workers=[_Worker(ctx, None, budget, memory_mb) for _ in range(max(n, 1))],
-                  budget=budget, memory_mb=memory_mb)
+    pipes = [ctx.Pipe() for _ in range(max(n, 1))]
+    first = ctx.Process(target=_early_main, args=([child for _, child in pipes], budget, memory_mb), daemon=True)
+    first.start()
+    for _, child in pipes:
+        child.close()
+    workers = [_Worker(pipes[0][0], first, early=True)]
+    workers += [_Worker(conn, None, early=True, zygote=first) for conn, _ in pipes[1:]]
+    _EARLY.update(workers=workers, budget=budget, memory_mb=memory_mb)
     if not _EARLY.get("atexit"):
         atexit.register(discard_early)
         _EARLY["atexit"] = True
@@ -254,7 +264,7 @@ def start_early(n: int, budget: float | None, memory_mb: int | None = None) -> N
 
 def discard_early() -> None:
     """Stop the early workers nobody used (a warm run needs none)."""
-    for w in _EARLY.pop("workers", []):
+    for w in _by_zygote_first(_EARLY.pop("workers", [])):
         w.kill()
 
 
@@ -276,6 +286,11 @@ def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int, jobs: i
     return [w for w in use if not w.dead]
 
 
+def _by_zygote_first(workers: list[_Worker]) -> list[_Worker]:
+    """Workers forked by the zygote before the others: stopped while it lives, it reaps them."""
+    return sorted(workers, key=lambda w: w.proc is not None)
+
+
 DEPTH = 2  # tasks sent ahead to a worker, so that it never waits for this process between tasks
 
 
@@ -294,7 +309,7 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
         while pending or any(w.inflight for w in workers):
             while pending:
                 if len(workers) < max(jobs, 1) and all(w.inflight for w in workers):
-                    workers.append(_Worker(ctx, ders, budget, memory_mb))
+                    workers.append(_Worker.fork(ctx, ders, budget, memory_mb))
                 w = min(workers, key=lambda w: len(w.inflight))
                 if len(w.inflight) >= DEPTH:
                     break
@@ -309,7 +324,10 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
             ready = mp_connection.wait([w.conn for w in busy], timeout=timeout)
             for w in busy:
                 if w.conn in ready:
-                    task, answer = w.receive()
+                    got = w.receive()
+                    if got is None:  # only its pid: the answer is still to come
+                        continue
+                    task, answer = got
                     if answer[0] == "ok":
                         result = answer[1]
                     elif answer[0] == "bug":
@@ -329,25 +347,36 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
                     w.inflight.clear()
                 pending.add(done(task, result))
     finally:
-        for w in workers:
+        for w in _by_zygote_first(workers):
             w.close()
 
 
 class _Worker:
-    """A forked process that runs tasks sent over a pipe, in order, under a memory limit."""
+    """A worker process that runs tasks sent over a pipe, in order, under a memory limit.
 
-    def __init__(self, ctx, ders: list[Derivation] | None, budget: float | None, memory_mb: int):  # noqa: ANN001
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, ders, budget, memory_mb), daemon=True)
-        self.proc.start()
-        child.close()
+    Most are forked from this process (`proc`); a worker forked by the first early worker (the
+    zygote) is not our child: it sends its pid first, and is stopped by that pid."""
+
+    def __init__(self, conn, proc=None, early: bool = False, zygote=None):  # noqa: ANN001
+        self.conn = conn
+        self.proc = proc  # a multiprocessing.Process, or None when the zygote forked it
+        self.pid: int | None = proc.pid if proc is not None else None
+        self.zygote = zygote  # the process that will fork it (when proc is None)
         self.inflight: deque[tuple[Task, float, Any]] = deque()  # sent, not answered: the first runs
         self.current: int | None = None  # the derivation it last worked on
         self.deadline = 0.0  # of the task it runs
         self.dead = False
         # a worker started before the derivations were loaded may still be importing the
         # checker when its first task arrives: that task's limit is longer by this much
-        self.allowance = EARLY_ALLOWANCE if ders is None else 0.0
+        self.allowance = EARLY_ALLOWANCE if early else 0.0
+
+    @classmethod
+    def fork(cls, ctx, ders: list[Derivation], budget: float | None, memory_mb: int) -> _Worker:  # noqa: ANN001
+        conn, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker_main, args=(child, ders, budget, memory_mb), daemon=True)
+        proc.start()
+        child.close()
+        return cls(conn, proc)
 
     def start(self, task: Task, limit: float, payload: Any = None) -> None:
         if not self.inflight:
@@ -355,46 +384,146 @@ class _Worker:
         self.inflight.append((task, limit, payload))
         self.conn.send((task, payload))
 
-    def receive(self) -> tuple[Task, tuple[str, Any]]:
-        task = self.inflight[0][0]
+    def receive(self) -> tuple[Task, tuple[str, Any]] | None:
+        """The answer to the task it runs; None if what arrived was its pid."""
         try:
             answer = self.conn.recv()
         except (EOFError, OSError):
             self.dead = True
             self.close()
-            return task, ("crashed", f"the worker died (exit code {self.proc.exitcode})")
-        self.inflight.popleft()
+            code = self.proc.exitcode if self.proc is not None else "unknown"
+            return self.inflight[0][0], ("crashed", f"the worker died (exit code {code})")
+        if self.pid is None and isinstance(answer, tuple) and answer[0] == "pid":
+            self.pid = answer[1]
+            return None
+        task = self.inflight.popleft()[0]
         self.allowance = 0.0
         if self.inflight:
             self.deadline = time.monotonic() + self.inflight[0][1]
         return task, answer
 
+    def alive(self) -> bool:
+        if self.proc is not None:
+            return self.proc.is_alive()
+        if self.pid is None:
+            return not self.dead
+        return _running(self.pid)
+
     def kill(self) -> None:
         self.dead = True
-        self.proc.kill()
-        self.proc.join()
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.join()
+        else:
+            try:
+                if self.pid is None and self.conn.poll(0):
+                    message = self.conn.recv()  # its pid, sent before anything else
+                    self.pid = message[1] if isinstance(message, tuple) and message[0] == "pid" else None
+            except (EOFError, OSError):
+                pass
+            if self.pid is not None:
+                _signal(self.pid)
+                _ends_within(self.conn, 1.0)  # gone once its end of the pipe is closed
+            elif self.zygote is not None and self.zygote.is_alive():
+                self.zygote.kill()  # not forked yet: it never will be
+                self.zygote.join()
         self.conn.close()
 
     def close(self) -> None:
-        if self.proc.is_alive():
+        if self.alive():
             try:
                 self.conn.send(None)  # a polite stop
             except OSError:
                 pass
-            self.proc.join(timeout=1)
-            if self.proc.is_alive():
-                self.proc.kill()
-                self.proc.join()
+            if self.proc is not None:
+                self.proc.join(timeout=1)
+                if self.proc.is_alive():
+                    self.proc.kill()
+                    self.proc.join()
+            elif not _ends_within(self.conn, 1.0):
+                self.kill()
+                return
         self.conn.close()
 
 
-def _worker_main(conn, ders: list[Derivation], budget: float | None, memory_mb: int) -> None:  # noqa: ANN001
+_soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+_MAX_FD = _soft if 0 < _soft < 1 << 20 else 1 << 20  # file descriptors a worker may hold
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` runs (an exited one may stay a zombie when its parent is gone and
+    the system's init does not reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def _signal(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _ends_within(conn, seconds: float) -> bool:  # noqa: ANN001
+    """Whether the worker at the other end of `conn` closes it within `seconds`."""
+    end = time.monotonic() + seconds
+    try:
+        while conn.poll(max(0.0, end - time.monotonic())):
+            conn.recv()
+    except (EOFError, OSError):
+        return True
+    return False
+
+
+def _limit_memory(memory_mb: int) -> None:
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _worker_main(conn, ders: list[Derivation] | None, budget: float | None, memory_mb: int) -> None:  # noqa: ANN001
+    _limit_memory(memory_mb)
     if ders is None:  # started early: import the checker while the parent loads the files
         from . import check, example  # noqa: F401
+    _serve(conn, ders, budget, memory_mb)
 
+
+def _early_main(conns: list, budget: float | None, memory_mb: int) -> None:
+    """The first early worker: imports the checker, forks the other early workers (they share
+    the import), then works like any other."""
+    _limit_memory(memory_mb)
+    from . import check, example  # noqa: F401
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers it forks are reaped by the system
+    for conn in conns[1:]:
+        if os.fork() == 0:
+            try:
+                # only its own pipe: no copy of another worker's, or of the zygote's sentinel,
+                # may keep them open after their ends are closed
+                keep = conn.fileno()
+                os.closerange(3, keep)
+                os.closerange(keep + 1, _MAX_FD)
+                conn.send(("pid", os.getpid()))
+                _serve(conn, None, budget, memory_mb)
+            finally:
+                os._exit(0)
+        conn.close()
+    _serve(conns[0], None, budget, memory_mb)
+
+
+def _serve(conn, ders: list[Derivation] | None, budget: float | None, memory_mb: int) -> None:  # noqa: ANN001
+    """Run tasks from `conn` until told to stop. A worker started early first receives the
+    derivations."""
+    if ders is None:
         try:
             message = conn.recv()
         except (EOFError, OSError):

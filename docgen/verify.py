@@ -211,9 +211,10 @@ def start_workers_early(paths: list[str], cache: VerdictCache | None, budget: fl
 
         # one worker: on the other core it costs this process nothing, even when no link turns
         # out to need checking (a prose edit); more are forked when the tasks are known. With
-        # `-j N` and many files to check, all N start now.
-        many = jobs > 1 and stale >= 4 * jobs
-        start_early(min(jobs, default_jobs()) if many else 1, budget, memory_mb)
+        # many files to check, all N (`-j N`, or one per core) start now: the first forks the
+        # others once it has imported the checker, so they cost no second import.
+        n = min(jobs if jobs > 0 else default_jobs(), default_jobs())
+        start_early(n if n > 1 and stale >= 4 * n else 1, budget, memory_mb)
 
 
 def default_jobs() -> int:

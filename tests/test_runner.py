@@ -99,18 +99,63 @@ def test_a_worker_started_early_gets_the_derivations_and_checks(der):
     early = list(runner._EARLY["workers"])
     (out,) = runner.run([der], budget=None, examples=False, jobs=2)
     assert [link.status for link in out.links] == ["proven-all", "proven-all", "proven-all"]
-    assert not runner._EARLY.get("workers") and all(not w.proc.is_alive() for w in early)
+    assert not runner._EARLY.get("workers") and all(not w.alive() for w in early)
+
+
+def _parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_early_workers_share_one_import_and_all_check(tmp_path):
+    """With two early workers the second is forked by the first once it has imported the checker
+    (one import for both); both check, and both stop at the end."""
+    import os
+
+    for i in range(6):  # enough derivations for both workers
+        (tmp_path / f"d{i}.yaml").write_text(SOURCE.replace("id: small", f"id: d{i}"), encoding="utf-8")
+    ders = load_corpus([str(tmp_path)]).derivations
+    runner.start_early(2, None)
+    first, second = runner._EARLY["workers"]
+    assert first.proc is not None and second.proc is None  # the second is not this process's child
+    seen: dict[int, set] = {}
+    original = runner._Worker.receive
+
+    def receive(self):  # noqa: ANN001, ANN202
+        got = original(self)
+        if got is not None:
+            seen.setdefault(self.pid, set()).add(got[0])
+        return got
+
+    runner._Worker.receive = receive
+    try:
+        outs = runner.run(ders, budget=None, examples=False, jobs=2)
+    finally:
+        runner._Worker.receive = original
+    assert all(link.status == "proven-all" for out in outs for link in out.links)
+    assert set(seen) == {first.proc.pid, second.pid} and second.pid != os.getpid()
+    assert not first.alive() and not second.alive()
+
+
+def test_a_worker_the_zygote_forked_is_stopped_by_its_pid(der):
+    runner.start_early(2, None)
+    first, second = runner._EARLY["workers"]
+    assert second.conn.poll(30)  # its pid arrives once the first has imported the checker
+    assert second.receive() is None and second.alive()
+    assert _parent_of(second.pid) == first.proc.pid
+    runner.discard_early()
+    assert not second.alive() and not first.alive()
 
 
 def test_early_workers_with_other_settings_or_unused_are_stopped(der):
     runner.start_early(1, 5.0)
     early = list(runner._EARLY["workers"])
     (out,) = runner.run([der], budget=None, examples=False, jobs=1)  # another budget: not adopted
-    assert out.links[0].status == "proven-all" and not early[0].proc.is_alive()
+    assert out.links[0].status == "proven-all" and not early[0].alive()
     runner.start_early(1, None)
     early = list(runner._EARLY["workers"])
     runner.discard_early()  # a warm run: nothing to check
-    assert not early[0].proc.is_alive() and not runner._EARLY.get("workers")
+    assert not early[0].alive() and not runner._EARLY.get("workers")
 
 
 def test_a_cold_verify_does_not_import_sympy_in_the_main_process(tmp_path):
@@ -132,9 +177,12 @@ def test_a_cold_verify_does_not_import_sympy_in_the_main_process(tmp_path):
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr
 
 
-def test_how_many_workers_start_early(tmp_path):
+def test_how_many_workers_start_early(tmp_path, monkeypatch):
+    from docgen import verify
     from docgen.cache import VerdictCache
     from docgen.verify import start_workers_early
+
+    monkeypatch.setattr(verify, "default_jobs", lambda: 2)  # two cores
 
     for n in range(8):
         (tmp_path / f"d{n}.yaml").write_text(SOURCE.replace("id: small", f"id: small{n}"), encoding="utf-8")
@@ -144,7 +192,10 @@ def test_how_many_workers_start_early(tmp_path):
         assert len(runner._EARLY["workers"]) == 2
         start_workers_early([str(tmp_path / "d0.yaml")], cache, jobs=2)  # one file: one worker
         assert len(runner._EARLY["workers"]) == 1
-        start_workers_early([str(tmp_path)], cache, jobs=0)  # automatic: one, more when needed
+        start_workers_early([str(tmp_path)], cache, jobs=0)  # automatic, eight files: one per core
+        assert len(runner._EARLY["workers"]) == 2
+        monkeypatch.setattr(verify, "default_jobs", lambda: 4)  # four cores, eight files: one now
+        start_workers_early([str(tmp_path)], cache, jobs=0)
         assert len(runner._EARLY["workers"]) == 1
     finally:
         runner.discard_early()

@@ -233,6 +233,71 @@ def test_model_builder_raises_only_docgen_errors_on_random_structures(data):
         pass
 
 
+def _library_documents() -> list:
+    from pathlib import Path
+
+    from docgen.load import load_file
+
+    return [load_file(p).data for p in sorted((Path(__file__).parent.parent / "derivations").glob("*.yaml"))]
+
+
+_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 14), st.sampled_from([0, 12, 13, 10**20, -(10**20)]),
+              st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([1.0, 2.0, 0.5]),
+              st.text(max_size=12), st.sampled_from(["x", "n", "abc\n", "a-b", "a_1", "A", "", " ", "http://x y",
+                                                      "https://a.b/c", "<b>", "1/2", "-3.5", "x = x"])),
+    lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(st.sampled_from(["x", "n", "expr", "shape", "sizes", "by"]),
+                                                                 c, max_size=3)),
+    max_leaves=6)
+
+
+def _paths(data, prefix=()):  # noqa: ANN001, ANN202
+    yield prefix
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _paths(v, prefix + (i,))
+
+
+@SETTINGS
+@given(st.data())
+def test_the_fast_schema_check_accepts_only_what_the_reference_validator_accepts(data):
+    """Valid files are accepted by jsonschema-rs alone; whatever it accepts after a random edit
+    of a library file (a value replaced, a key removed or added), jsonschema accepts too, so the
+    fast path never lets through a file the reference validator would refuse."""
+    import copy
+
+    from docgen.spec import _fast_validator, _validator
+
+    docs = _library_documents()
+    doc = copy.deepcopy(data.draw(st.sampled_from(docs)))
+    path = data.draw(st.sampled_from(list(_paths(doc))[1:]))
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    how = data.draw(st.sampled_from(["replace", "delete", "add"]))
+    if how == "replace":
+        parent[path[-1]] = data.draw(_VALUES)
+    elif how == "delete":
+        del parent[path[-1]]
+    elif isinstance(parent[path[-1]], dict):
+        parent[path[-1]][data.draw(st.sampled_from(["extra", "x", "note", "by", "sizes"]))] = data.draw(_VALUES)
+    try:
+        fast = _fast_validator().is_valid(doc)
+    except (ValueError, TypeError, OverflowError):
+        fast = False  # spec falls back to the reference validator
+    if fast:
+        assert _validator().is_valid(doc), (how, path)
+
+
+def test_every_library_file_passes_the_fast_schema_check():
+    from docgen.spec import _fast_validator
+
+    assert all(_fast_validator().is_valid(d) for d in _library_documents())
+
+
 def test_zz_record_fuzzing_time():
     """Runs last in this module: prints the time each property took (`pytest -s` shows it)."""
     if not _timings:

@@ -12,11 +12,12 @@ chain expression. Cited derivations are not in any key: a citation's effect ("ci
 does not verify") is worked out from X's result every time, never cached.
 
 Entries are stored location-free; `chain_links` supplies the current locations when they are
-read, so verdicts point at the right lines after lines move. One JSON file per derivation file
-(and settings) under `.docgen-cache/verdicts/` records the verdicts last checked for it, each
-link's key beside its verdict: a warm run reads one file per derivation, and after an edit the
-links whose keys did not change are taken from it and only the others are checked. An entry
-that cannot be read, or whose rows' keys do not match, is ignored (recomputed), never trusted.
+read, so verdicts point at the right lines after lines move. One row per derivation file (and
+settings) of `.docgen-cache/verdicts.sqlite3` records the verdicts last checked for it, each
+link's key beside its verdict, as JSON: a warm run reads one row per derivation, and after an
+edit the links whose keys did not change are taken from it and only the others are checked. A
+row that cannot be read, or whose keys do not match, is ignored (recomputed), never trusted; a
+database that is not one is removed and started afresh.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
+import time
 from dataclasses import asdict, dataclass, fields
 from fractions import Fraction
 from functools import lru_cache
@@ -32,7 +35,6 @@ from typing import Any
 
 from . import __version__
 from .expr import Node
-from .fsutil import atomic_write
 from .model import Derivation
 from .verdict import ExampleResult, Link, Witness, chain_links
 
@@ -142,50 +144,102 @@ class Hit:
 
 
 class VerdictCache:
-    """Reads and writes cached verdicts; `root=None` disables caching."""
+    """Reads and writes cached verdicts; `root=None` disables caching.
+
+    Entries live in one SQLite database, `<root>/verdicts.sqlite3` (write-ahead log, so that
+    readers never wait for a writer and two builds can run at once), one row per derivation
+    file and settings. A database that cannot be read is removed and started afresh; one that
+    cannot be opened at all (a read-only folder) leaves the run uncached."""
+
+    FILE = "verdicts.sqlite3"
 
     def __init__(self, root: Path | None):
         self.root = None if root is None else Path(root)
+        self._db: sqlite3.Connection | None = None
+        self._unusable = False
+        self._recorded: dict[str, int] | None = None  # slot -> when its row was written (ns)
 
-    def _slot(self, der: Derivation, settings: dict[str, Any]) -> tuple[Path, str]:
-        """Where the verdicts last recorded for this file under these settings are."""
+    def _connect(self, create: bool) -> sqlite3.Connection | None:
+        if self._db is not None or self._unusable or self.root is None:
+            return self._db
+        path = self.root / self.FILE
+        if not create and not path.exists():
+            return None
+        for attempt in range(2):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+                try:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.execute("PRAGMA synchronous=NORMAL")  # a row lost in a crash is rechecked
+                    db.execute("CREATE TABLE IF NOT EXISTS entries "
+                               "(slot TEXT PRIMARY KEY, recorded INTEGER NOT NULL, data TEXT NOT NULL)")
+                    db.execute("SELECT slot, recorded, data FROM entries LIMIT 1").fetchall()
+                except BaseException:
+                    db.close()
+                    raise
+                self._db = db
+                return db
+            except sqlite3.DatabaseError as exc:
+                if attempt or getattr(exc, "sqlite_errorname", "") not in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+                    break
+                for suffix in ("", "-wal", "-shm"):  # not a database: never trusted, started afresh
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            except OSError:
+                break
+        self._unusable = True  # e.g. a read-only folder: verification goes on, uncached
+        return None
+
+    def _slot(self, der: Derivation, settings: dict[str, Any]) -> tuple[str, str]:
+        """The row of the verdicts last recorded for this file under these settings."""
         return self._slot_of(der.path, settings)
 
-    def _slot_of(self, file: str | Path, settings: dict[str, Any]) -> tuple[Path, str]:
-        assert self.root is not None
+    @staticmethod
+    def _slot_of(file: str | Path, settings: dict[str, Any]) -> tuple[str, str]:
         where = os.path.abspath(file)
-        h = _sha([where, settings.get("budget"), settings.get("examples", True)])
-        return self.root / "verdicts" / h[:2] / f"{h}.json", where
+        return _sha([where, settings.get("budget"), settings.get("examples", True)]), where
 
     def likely_stale(self, file: str | Path, settings: dict[str, Any]) -> bool:
         """A guess, before loading: nothing recorded for this file, or recorded before its last
         change (it may still turn out that no link changed)."""
         if self.root is None:
             return True
+        if self._recorded is None:
+            db = self._connect(create=False)
+            try:
+                self._recorded = dict(db.execute("SELECT slot, recorded FROM entries")) if db else {}
+            except sqlite3.Error:
+                self._recorded = {}
+        recorded = self._recorded.get(self._slot_of(file, settings)[0])
         try:
-            return os.stat(self._slot_of(file, settings)[0]).st_mtime_ns < os.stat(file).st_mtime_ns
+            return recorded is None or recorded < os.stat(file).st_mtime_ns
         except OSError:
             return True
 
     def get(self, keys: Keys, der: Derivation, settings: dict[str, Any]) -> Hit | None:
         """What is known for `der`: every link and the example (the entry's key matches), or
         those whose keys match rows of the entry last recorded for its file; None if nothing."""
-        if self.root is None:
+        db = self._connect(create=False)
+        if db is None:
             return None
-        path, where = self._slot(der, settings)
+        slot, where = self._slot(der, settings)
         try:
-            data = json.loads(path.read_text("utf-8"))
+            row = db.execute("SELECT data FROM entries WHERE slot = ?", (slot,)).fetchone()
+            if row is None:
+                return None
+            data = json.loads(row[0])
             if not isinstance(data, dict) or data.get("path") != where:
                 return None
             return _hit_from(data, keys, der)
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None  # unreadable or another layout: recompute
 
     def put(self, keys: Keys, der: Derivation, settings: dict[str, Any], links: list[Link],
             example: ExampleResult | None, values: dict | None = None) -> None:
-        if self.root is None:
+        db = self._connect(create=True)
+        if db is None:
             return
-        path, where = self._slot(der, settings)
+        slot, where = self._slot(der, settings)
         data = {
             "path": where,
             "key": keys.entry,
@@ -194,11 +248,16 @@ class VerdictCache:
                 None if example is None else asdict(example)), "values_key": keys.values, "values": values or {}},
         }
         try:
-            # not forced to disk: an entry lost or torn by a crash does not parse or does not
-            # match its keys, and is recomputed
-            atomic_write(path, json.dumps(data, ensure_ascii=False), durable=False)
-        except OSError:
-            pass  # a read-only project still verifies; it is only slower next time
+            # one transaction per derivation: a run that is stopped keeps what it finished
+            db.execute("INSERT OR REPLACE INTO entries (slot, recorded, data) VALUES (?, ?, ?)",
+                       (slot, time.time_ns(), json.dumps(data, ensure_ascii=False)))
+        except sqlite3.Error:
+            pass  # locked for longer than the timeout, or read-only: only slower next time
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
 def _link_to(link: Link, key: str) -> dict[str, Any]:

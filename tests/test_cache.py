@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -162,23 +163,82 @@ def test_keys_ignore_prose_and_see_every_checked_input(tmp_path):
     assert derivation_keys(der, {"budget": 3.0, "examples": True}).links[0] != base.links[0]
 
 
+def _rows(cache: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(cache / VerdictCache.FILE) as db:
+        return db.execute("SELECT slot, data FROM entries").fetchall()
+
+
+def _set_row(cache: Path, slot: str, data: str) -> None:
+    db = sqlite3.connect(cache / VerdictCache.FILE)
+    with db:
+        db.execute("UPDATE entries SET data = ? WHERE slot = ?", (data, slot))
+    db.close()
+
+
 def test_an_unreadable_or_mismatched_entry_is_recomputed_not_trusted(tmp_path, started):
     leaf = tmp_path / LEAF.name
     shutil.copy(LEAF, leaf)
     cold = run([leaf], tmp_path / "c")
-    entries = sorted((tmp_path / "c" / "verdicts").rglob("*.json"))
+    entries = _rows(tmp_path / "c")
     assert len(entries) == 1
-    data = json.loads(entries[0].read_text("utf-8"))
+    slot, text = entries[0]
+    data = json.loads(text)
     data["path"] = str(tmp_path / "elsewhere.yaml")  # another file's verdicts
-    entries[0].write_text(json.dumps(data), "utf-8")
+    _set_row(tmp_path / "c", slot, json.dumps(data))
     started.clear()
     assert report(run([leaf], tmp_path / "c")) == report(cold)
     assert len(started) == len(cold[0].links) + 1  # every link and the example
     for garbage in ("", "{", "[]", '{"key": 5}', '{"path": 5, "links": 7}'):
-        entries[0].write_text(garbage, "utf-8")
+        _set_row(tmp_path / "c", slot, garbage)
         started.clear()
         assert report(run([leaf], tmp_path / "c")) == report(cold)
         assert len(started) == len(cold[0].links) + 1
+
+
+def test_a_cache_that_is_not_a_database_is_started_afresh(tmp_path, started):
+    leaf = tmp_path / LEAF.name
+    shutil.copy(LEAF, leaf)
+    cold = run([leaf], tmp_path / "c")
+    (tmp_path / "c" / VerdictCache.FILE).write_bytes(b"not a database, " * 64)
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / "c" / (VerdictCache.FILE + suffix)).unlink(missing_ok=True)
+    started.clear()
+    assert report(run([leaf], tmp_path / "c")) == report(cold)
+    assert len(started) == len(cold[0].links) + 1  # nothing trusted
+    started.clear()
+    assert report(run([leaf], tmp_path / "c")) == report(cold) and not started  # and rebuilt
+
+
+def test_a_cache_that_cannot_be_opened_leaves_the_run_uncached(tmp_path):
+    """As in a read-only project: the run verifies and reports as usual, remembering nothing."""
+    leaf = tmp_path / LEAF.name
+    shutil.copy(LEAF, leaf)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be", "utf-8")
+    results = run([leaf], blocked)
+    assert results[0].passed and report(results) == report(run([leaf], None))
+    assert blocked.read_text("utf-8") == "a file where the cache folder should be"
+
+
+def test_two_runs_at_once_share_the_cache(tmp_path):
+    """Two `docgen verify` processes on the same cache at the same time both finish with the
+    same report as an uncached run, and the cache they leave is whole."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"d{i}.yaml").write_text(CITED.replace("id: a", f"id: d{i}"), "utf-8")
+    cmd = [sys.executable, "-m", "docgen", "verify", "--json", "-", "--cache", str(tmp_path / "c"), str(folder)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]
+    fresh = subprocess.run([*cmd[:-3], "--no-cache", str(folder)], capture_output=True, cwd=ROOT, timeout=300)
+    assert outs[0][0] == outs[1][0] == fresh.stdout
+    assert len(_rows(tmp_path / "c")) == 6
+    warm = subprocess.run(cmd, capture_output=True, cwd=ROOT, timeout=300)
+    assert warm.stdout == fresh.stdout
 
 
 def test_rows_of_the_previous_entry_are_matched_by_key_not_by_position(tmp_path, started):
@@ -186,12 +246,12 @@ def test_rows_of_the_previous_entry_are_matched_by_key_not_by_position(tmp_path,
     text = LEAF.read_text("utf-8")
     leaf.write_text(text, "utf-8")
     run([leaf], tmp_path / "c")
-    entry = next((tmp_path / "c" / "verdicts").rglob("*.json"))
-    data = json.loads(entry.read_text("utf-8"))
+    ((slot, entry),) = _rows(tmp_path / "c")
+    data = json.loads(entry)
     for row in data["links"]:
         row["status"] = "failed"  # what a stale row would say
         row["key"] = "f" * 64
-    entry.write_text(json.dumps(data), "utf-8")
+    _set_row(tmp_path / "c", slot, json.dumps(data))
     started.clear()
     results = run([leaf], tmp_path / "c")
     assert results[0].passed and started

@@ -454,7 +454,7 @@ def _running(pid: int) -> bool:
     """Whether process `pid` runs (an exited one may stay a zombie when its parent is gone and
     the system's init does not reap it)."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:  # "Z": exited
             return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except FileNotFoundError:
         return False
@@ -503,9 +503,10 @@ def _early_main(conns: list, budget: float | None, memory_mb: int) -> None:
     _limit_memory(memory_mb)
     from . import check, example  # noqa: F401
 
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers it forks are reaped by the system
+    children = []
     for conn in conns[1:]:
-        if os.fork() == 0:
+        pid = os.fork()
+        if pid == 0:
             try:
                 # only its own pipe: no copy of another worker's, or of the zygote's sentinel,
                 # may keep them open after their ends are closed
@@ -516,8 +517,28 @@ def _early_main(conns: list, budget: float | None, memory_mb: int) -> None:
                 _serve(conn, None, budget, memory_mb)
             finally:
                 os._exit(0)
+        children.append(pid)
         conn.close()
     _serve(conns[0], None, budget, memory_mb)
+    _reap(children)
+
+
+def _reap(pids: list[int], seconds: float = 1.0) -> None:
+    """Wait (a little) for the workers the zygote forked, which are stopped before it: reaped
+    here, their CPU time counts in this process's children, and so in the run's."""
+    end = time.monotonic() + seconds
+    pending = set(pids)
+    while pending:
+        for pid in list(pending):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    pending.discard(pid)
+            except ChildProcessError:
+                pending.discard(pid)
+        if pending:
+            if time.monotonic() >= end:
+                return
+            time.sleep(0.005)
 
 
 def _serve(conn, ders: list[Derivation] | None, budget: float | None, memory_mb: int) -> None:  # noqa: ANN001

@@ -264,23 +264,47 @@ def start_early(n: int, budget: float | None, memory_mb: int | None = None) -> N
 
 def discard_early() -> None:
     """Stop the early workers nobody used (a warm run needs none)."""
+    _EARLY.pop("offered", None)
     for w in _by_zygote_first(_EARLY.pop("workers", [])):
         w.kill()
+
+
+def offer_early(ders: list[Derivation]) -> None:
+    """Hand every loaded derivation to the early workers now, before the cache is consulted:
+    they unpickle them while this process works out which links need checking; `run` then only
+    names the ones to check."""
+    if _EARLY.get("offered") is not None:
+        return
+    for w in _EARLY.get("workers", []):
+        if w.proc is None:
+            continue  # forked by the zygote once it has them: it inherits them
+        try:
+            w.conn.send(("ders", ders))
+        except OSError:
+            w.dead = True
+    _EARLY["offered"] = ders
 
 
 def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int, jobs: int) -> list[_Worker]:
     """The early workers, given the derivations, if they were started with these settings."""
     early = _EARLY.pop("workers", [])
+    offered = _EARLY.pop("offered", None)
     if not early or _EARLY.get("budget") != budget or _EARLY.get("memory_mb") != memory_mb:
-        for w in early:
+        for w in _by_zygote_first(early):
             w.kill()
         return []
     use = early[:max(jobs, 1)]
-    for w in early[len(use):]:
+    for w in _by_zygote_first(early[len(use):]):
         w.kill()
+    where = {id(d): k for k, d in enumerate(offered or [])}
+    message: tuple[str, Any] = ("ders", ders)
+    if offered is not None:  # they have them all: only which ones, in the order of `ders`
+        message = ("pick", [where[id(d)] for d in ders]) if all(id(d) in where for d in ders) else ("ders", ders)
     for w in use:
+        if w.dead or (w.proc is None and offered is None):
+            continue  # forked by the zygote after it got `ders`: it has them
         try:
-            w.conn.send(("ders", ders))
+            w.conn.send(message)
         except OSError:
             w.dead = True
     return [w for w in use if not w.dead]
@@ -498,11 +522,21 @@ def _worker_main(conn, ders: list[Derivation] | None, budget: float | None, memo
 
 
 def _early_main(conns: list, budget: float | None, memory_mb: int) -> None:
-    """The first early worker: imports the checker, forks the other early workers (they share
-    the import), then works like any other."""
+    """The first early worker: imports the checker, receives the derivations, forks the other
+    early workers (they share the import and the derivations, unpickled once), then works like
+    any other."""
     _limit_memory(memory_mb)
     from . import check, example  # noqa: F401
 
+    ders = None
+    if len(conns) > 1:
+        try:
+            message = conns[0].recv()
+        except (EOFError, OSError):
+            return
+        if not (isinstance(message, tuple) and message[0] == "ders"):
+            return
+        ders = message[1]
     children = []
     for conn in conns[1:]:
         pid = os.fork()
@@ -514,12 +548,12 @@ def _early_main(conns: list, budget: float | None, memory_mb: int) -> None:
                 os.closerange(3, keep)
                 os.closerange(keep + 1, _MAX_FD)
                 conn.send(("pid", os.getpid()))
-                _serve(conn, None, budget, memory_mb)
+                _serve(conn, ders, budget, memory_mb)
             finally:
                 os._exit(0)
         children.append(pid)
         conn.close()
-    _serve(conns[0], None, budget, memory_mb)
+    _serve(conns[0], ders, budget, memory_mb)
     _reap(children)
 
 
@@ -543,7 +577,8 @@ def _reap(pids: list[int], seconds: float = 1.0) -> None:
 
 def _serve(conn, ders: list[Derivation] | None, budget: float | None, memory_mb: int) -> None:  # noqa: ANN001
     """Run tasks from `conn` until told to stop. A worker started early first receives the
-    derivations."""
+    derivations: those to check ("ders"), or all that were loaded followed by which of them to
+    check ("pick")."""
     if ders is None:
         try:
             message = conn.recv()
@@ -560,6 +595,9 @@ def _serve(conn, ders: list[Derivation] | None, budget: float | None, memory_mb:
             return
         if message is None:
             return
+        if message[0] in ("ders", "pick"):  # all were offered: now the ones to check
+            _init(message[1] if message[0] == "ders" else [ders[k] for k in message[1]], budget)
+            continue
         task, payload = message
         try:
             answer: tuple[str, Any] = ("ok", _run(task, payload))

@@ -145,6 +145,8 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
         meanwhile: called once, in this process, while the workers check (if anything needs
             checking): e.g. imports that the caller needs next.
     """
+    if "docgen.runner" in sys.modules:  # workers started early: they unpickle while we look up
+        sys.modules["docgen.runner"].offer_early(ders)
     order, problems = citation_order(ders)
     settings = {"budget": budget, "examples": examples}
     cache = cache or VerdictCache(None)

@@ -140,11 +140,27 @@ def test_early_workers_share_one_import_and_all_check(tmp_path):
 def test_a_worker_the_zygote_forked_is_stopped_by_its_pid(der):
     runner.start_early(2, None)
     first, second = runner._EARLY["workers"]
-    assert second.conn.poll(30)  # its pid arrives once the first has imported the checker
+    runner.offer_early([der])  # to the first only: the second inherits them
+    assert second.conn.poll(30)  # its pid arrives once the first has imported the checker and them
     assert second.receive() is None and second.alive()
     assert _parent_of(second.pid) == first.proc.pid
     runner.discard_early()
     assert not second.alive() and not first.alive()
+
+
+def test_early_workers_offered_every_derivation_check_the_ones_picked(tmp_path):
+    """verify() hands all loaded derivations to the early workers before the cache is read;
+    run() then names the ones to check, by their place among those offered."""
+    wrong = SOURCE.replace("  - D(ones(n).T @ exp(x), x)", "  - 2 * D(ones(n).T @ exp(x), x)")
+    for name, text in (("a", SOURCE), ("b", wrong), ("c", SOURCE)):
+        (tmp_path / f"{name}.yaml").write_text(text.replace("id: small", f"id: {name}"), encoding="utf-8")
+    a, b, c = load_corpus([str(tmp_path)]).derivations
+    runner.start_early(1, None)
+    runner.offer_early([a, b, c])
+    out_b, out_c = runner.run([b, c], budget=None, examples=False, jobs=1)
+    assert not runner._EARLY.get("workers") and "offered" not in runner._EARLY
+    assert [link.status for link in out_b.links][1] == "failed"
+    assert all(link.status == "proven-all" for link in out_c.links)
 
 
 def test_early_workers_with_other_settings_or_unused_are_stopped(der):

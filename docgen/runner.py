@@ -222,18 +222,24 @@ class _Queue:
             self.size += 1
 
     def take(self, current: int | None) -> tuple[Task, Any]:
-        group = self.groups.get(current) if current is not None else None
-        if not group:
-            while self.fresh and not self.groups.get(self.fresh[0]):
+        i = current if current is not None and current in self.groups else None
+        if i is None:
+            while self.fresh and self.fresh[0] not in self.groups:
                 self.fresh.popleft()
             if self.fresh:
-                group = self.groups[self.fresh.popleft()]
+                i = self.fresh.popleft()
             else:  # every derivation is started: help with the one that has most left
-                group = max((g for g in self.groups.values() if g), key=len)
-                self.size -= 1
-                return group.pop()
+                i = max(self.groups, key=lambda j: len(self.groups[j]))
+                return self._pop(i, last=True)
+        return self._pop(i, last=False)
+
+    def _pop(self, i: int, last: bool) -> tuple[Task, Any]:
+        group = self.groups[i]
+        item = group.pop() if last else group.popleft()
+        if not group:
+            del self.groups[i]  # only derivations with tasks left stay
         self.size -= 1
-        return group.popleft()
+        return item
 
 
 EARLY_ALLOWANCE = 10.0  # seconds: a worker started early may still be importing the checker

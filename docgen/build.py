@@ -104,7 +104,8 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DocgenError(f"--out {out}: exists and is not a folder")
-    start_workers_early(paths, VerdictCache(cache), jobs=jobs)
+    verdicts = VerdictCache(cache)
+    start_workers_early(paths, verdicts, jobs=jobs)
     corpus = load_corpus(paths)
     report.errors = list(corpus.errors)
     def prepare() -> None:  # while workers check (a checked file is usually re-rendered too)
@@ -112,7 +113,10 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
             _start_katex()
         from . import render  # noqa: F401  (SymPy, Jinja, Markdown)
 
-    results = verify(corpus.derivations, jobs=jobs, cache=VerdictCache(cache), meanwhile=prepare)
+    try:
+        results = verify(corpus.derivations, jobs=jobs, cache=verdicts, meanwhile=prepare)
+    finally:
+        verdicts.close()
     report.failed = [r for r in results if not r.passed]
     chosen = [r for r in results if r.passed or draft]
     report.timings["verify"] = time.perf_counter() - clock

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
 from pathlib import Path
 
@@ -80,6 +82,26 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_INPUT
 
 
+def run() -> None:
+    """The `docgen` command and `python -m docgen`: `main()`, then a fast exit.
+
+    After a large run the interpreter would free every object one by one before the process
+    ends (0.1-0.15 s after checking 500 derivations, at the end of every command); the exit
+    handlers run as usual (workers and the KaTeX process are stopped), output is flushed, and
+    the system frees the memory at once. An exception still ends the usual way."""
+    code = main()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: the usual exit
+        sys.exit(code)
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (docgen ... | head)
+            pass
+    os._exit(code)
+
+
 def _print_error(exc: DocgenError) -> None:
     """One line per problem, each with its location."""
     for err in getattr(exc, "errors", [exc]):
@@ -102,7 +124,10 @@ def _verify(args: argparse.Namespace) -> int:
     corpus = load_corpus(args.paths)
     for err in corpus.errors:
         _print_error(err)
-    results = verify(corpus.derivations, budget=args.budget, jobs=args.jobs, cache=cache, memory_mb=args.memory)
+    try:
+        results = verify(corpus.derivations, budget=args.budget, jobs=args.jobs, cache=cache, memory_mb=args.memory)
+    finally:
+        cache.close()
     out = text_report(results, verbose=args.verbose, unusable=len(corpus.errors))
     if args.json == "-":
         sys.stdout.write(json_report(results, corpus.errors))
@@ -191,7 +216,10 @@ def _export_numpy(args: argparse.Namespace) -> int:
                 needed[d.id] = d
                 todo += [by_id[c] for c, _ in d.citations() if c in by_id]
         cache = VerdictCache(None if args.no_cache else Path(args.cache))
-        results = verify(list(needed.values()), cache=cache)
+        try:
+            results = verify(list(needed.values()), cache=cache)
+        finally:
+            cache.close()
         if not next(r for r in results if r.derivation.id == der.id).passed:
             print(f"docgen: {der.id} ({der.path}) does not verify: not exported (see `docgen verify -v`;"
                   " --no-verify exports anyway)", file=sys.stderr)

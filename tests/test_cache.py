@@ -62,7 +62,11 @@ def started(monkeypatch):
 def run(paths: list[Path], cache: Path | None) -> list:
     corpus = load_corpus([str(p) for p in paths])
     assert corpus.errors == []
-    return verify(corpus.derivations, jobs=1, cache=VerdictCache(cache))
+    verdicts = VerdictCache(cache)
+    try:
+        return verify(corpus.derivations, jobs=1, cache=verdicts)
+    finally:
+        verdicts.close()  # as at the end of a docgen process
 
 
 def report(results) -> str:  # noqa: ANN001

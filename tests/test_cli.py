@@ -238,3 +238,39 @@ def test_version(capsys):
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("docgen ")
+
+
+def _docgen(*args: str, cwd) -> "subprocess.CompletedProcess[str]":  # noqa: ANN001
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "docgen", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_the_command_exits_with_main_s_code_and_all_its_output(cwd):
+    """`python -m docgen` ends with a fast exit (no teardown of the heap): the exit code is
+    main()'s, every line is written, and no worker outlives it."""
+    import os
+    from pathlib import Path
+
+    for i in range(12):  # enough files for both workers to start early
+        (cwd / f"g{i}.yaml").write_text(GOOD.replace("id: smj", f"id: smj{i}"), encoding="utf-8")
+    ok = _docgen("verify", "-j2", "--cache", "c", *sorted(f"g{i}.yaml" for i in range(12)), cwd=cwd)
+    assert ok.returncode == 0 and ok.stdout.rstrip().endswith("12 passed, 0 failed"), ok.stderr
+    assert ok.stdout.count("\n") == 13 and ok.stderr == ""
+    put(cwd, "b-bad.yaml", BAD)
+    bad = _docgen("verify", "--no-cache", "b-bad.yaml", cwd=cwd)
+    assert bad.returncode == 1 and "dropped-transpose" in bad.stdout
+    usage = _docgen("verify", "--no-such-option", cwd=cwd)
+    assert usage.returncode == 2 and "usage:" in usage.stderr
+    # no process of the run is left (an exited one has an empty command line)
+    mine = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"docgen" in cmdline and b"g0.yaml" in cmdline:
+            mine.append(pid)
+    assert mine == []

@@ -11,6 +11,7 @@ the fork, or, for a worker started before loading, from one pickled message), ne
 from __future__ import annotations
 
 import atexit
+import gc
 import multiprocessing
 import os
 import resource
@@ -543,6 +544,11 @@ def _early_main(conns: list, budget: float | None, memory_mb: int) -> None:
         if not (isinstance(message, tuple) and message[0] == "ders"):
             return
         ders = message[1]
+    # what it imported and was given lives as long as the run, and is shared with the workers
+    # forked next: frozen, no collection writes to those objects, so their pages stay shared
+    # instead of being copied by each worker's first full collection (about 3,000 page copies
+    # and 0.15 s of CPU per worker for 500 derivations)
+    gc.freeze()
     children = []
     for conn in conns[1:]:
         pid = os.fork()

@@ -163,6 +163,24 @@ def test_early_workers_offered_every_derivation_check_the_ones_picked(tmp_path):
     assert all(link.status == "proven-all" for link in out_c.links)
 
 
+def test_early_workers_share_frozen_objects(der, monkeypatch):
+    """The zygote freezes what it imported and was given before it forks the others, so that
+    their collections never write to (and copy) those shared pages."""
+    import gc
+
+    monkeypatch.setattr(runner, "_run", lambda task, payload=None: gc.get_freeze_count())  # inherited
+    runner.start_early(2, None)
+    counts = []
+
+    def done(task, result):  # noqa: ANN001, ANN202
+        counts.append(result)
+        return []
+
+    start = [((0, "link", k), None) for k in range(4)]
+    runner._supervise([der], None, start, 2, runner.DEFAULT_MEMORY_MB, done)
+    assert len(counts) == 4 and min(counts) > 10_000  # SymPy's objects, in both workers
+
+
 def test_early_workers_with_other_settings_or_unused_are_stopped(der):
     runner.start_early(1, 5.0)
     early = list(runner._EARLY["workers"])

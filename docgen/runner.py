@@ -202,15 +202,23 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
 
 class _Queue:
     """Tasks grouped by derivation. A worker keeps taking tasks of the derivation it works on
-    (its Checker, evaluators and SymPy's caches are warm there), then starts the heaviest
-    derivation no worker has started, and only then shares another derivation's remaining
-    tasks, so that one large derivation is still spread over every worker."""
+    (its Checker, evaluators and SymPy's caches are warm there), then starts the next
+    derivation of its lane, and only then shares another derivation's remaining tasks, so that
+    one large derivation is still spread over every worker.
 
-    def __init__(self, ders: list[Derivation], start: list[tuple[Task, Any]]):
+    Lanes: the derivations, heaviest first, are cut into one contiguous stretch per worker, so
+    that each worker goes through similar derivations one after another, as a single worker
+    would (with every other derivation instead, the checking costs 5-8% more CPU: SymPy's and
+    docgen's caches are warm for fewer of them). A worker whose lane is done takes from the far
+    end of the lane with most left."""
+
+    def __init__(self, ders: list[Derivation], start: list[tuple[Task, Any]], lanes: int = 1):
         self.groups: dict[int, deque[tuple[Task, Any]]] = {}
         for item in start:
             self.groups.setdefault(item[0][0], deque()).append(item)
-        self.fresh = deque(sorted(self.groups, key=lambda i: (-_weight(ders[i]), i)))
+        order = sorted(self.groups, key=lambda i: (-_weight(ders[i]), i))
+        n, lanes = len(order), max(1, lanes)
+        self.lanes = [deque(order[k * n // lanes:(k + 1) * n // lanes]) for k in range(lanes)]
         self.size = len(start)
 
     def __bool__(self) -> bool:
@@ -222,17 +230,27 @@ class _Queue:
             self.groups.setdefault(item[0][0], deque()).appendleft(item)
             self.size += 1
 
-    def take(self, current: int | None) -> tuple[Task, Any]:
+    def take(self, current: int | None, lane: int = 0) -> tuple[Task, Any]:
         i = current if current is not None and current in self.groups else None
         if i is None:
-            while self.fresh and self.fresh[0] not in self.groups:
-                self.fresh.popleft()
-            if self.fresh:
-                i = self.fresh.popleft()
-            else:  # every derivation is started: help with the one that has most left
+            i = self._fresh(lane % len(self.lanes))
+            if i is None:  # every derivation is started: help with the one that has most left
                 i = max(self.groups, key=lambda j: len(self.groups[j]))
                 return self._pop(i, last=True)
         return self._pop(i, last=False)
+
+    def _fresh(self, lane: int) -> int | None:
+        """The next derivation no worker has started: of this lane, else from the far end of
+        the lane with most left."""
+        for q in self.lanes:
+            while q and q[0] not in self.groups:
+                q.popleft()
+            while q and q[-1] not in self.groups:
+                q.pop()
+        if self.lanes[lane]:
+            return self.lanes[lane].popleft()
+        other = max(self.lanes, key=len)
+        return other.pop() if other else None
 
     def _pop(self, i: int, last: bool) -> tuple[Task, Any]:
         group = self.groups[i]
@@ -307,6 +325,8 @@ def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int, jobs: i
     message: tuple[str, Any] = ("ders", ders)
     if offered is not None:  # they have them all: only which ones, in the order of `ders`
         message = ("pick", [where[id(d)] for d in ders]) if all(id(d) in where for d in ders) else ("ders", ders)
+    for lane, w in enumerate(use):
+        w.lane = lane
     for w in use:
         if w.dead or (w.proc is None and offered is None):
             continue  # forked by the zygote after it got `ders`: it has them
@@ -334,17 +354,18 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
     Each worker has up to DEPTH tasks sent ahead; the limit of a task runs from the answer to
     the one before it."""
     ctx = multiprocessing.get_context("fork")
-    pending = _Queue(ders, start)
+    pending = _Queue(ders, start, lanes=max(jobs, 1))
     workers: list[_Worker] = _adopt(ders, budget, memory_mb, jobs)
     try:
         while pending or any(w.inflight for w in workers):
             while pending:
                 if len(workers) < max(jobs, 1) and all(w.inflight for w in workers):
                     workers.append(_Worker.fork(ctx, ders, budget, memory_mb))
+                    workers[-1].lane = min(set(range(max(jobs, 1))) - {w.lane for w in workers[:-1]})
                 w = min(workers, key=lambda w: len(w.inflight))
                 if len(w.inflight) >= DEPTH:
                     break
-                task, data = pending.take(w.current)
+                task, data = pending.take(w.current, w.lane)
                 w.current = task[0]
                 w.start(task, _limit(ders, budget, task), data)
             if meanwhile is not None:
@@ -395,6 +416,7 @@ class _Worker:
         self.zygote = zygote  # the process that will fork it (when proc is None)
         self.inflight: deque[tuple[Task, float, Any]] = deque()  # sent, not answered: the first runs
         self.current: int | None = None  # the derivation it last worked on
+        self.lane = 0  # which stretch of the derivations it starts
         self.deadline = 0.0  # of the task it runs
         self.dead = False
         # a worker started before the derivations were loaded may still be importing the

@@ -94,6 +94,23 @@ def test_a_worker_keeps_to_one_derivation_then_shares_what_is_left(tmp_path):
     assert not queue
 
 
+def test_each_worker_goes_through_its_own_stretch_of_similar_derivations(tmp_path):
+    """Two lanes: the derivations, heaviest first, cut in two; each worker starts its lane's
+    next one, and a worker whose lane is done takes from the far end of the other."""
+    sizes = ["[2, 3, 4, 5]", "[2, 3, 4]", "[2, 3]", "[2]"]  # four weights, heaviest first
+    for k, size in enumerate(sizes):
+        text = SOURCE.replace("id: small", f"id: w{k}").replace("sizes: [2, 3]", f"sizes: {size}")
+        (tmp_path / f"w{k}.yaml").write_text(text, encoding="utf-8")
+    ders = load_corpus([str(tmp_path)]).derivations
+    by_id = {d.id: i for i, d in enumerate(ders)}
+    queue = runner._Queue(ders, [((i, "link", 0), None) for i in range(4)], lanes=2)
+    assert queue.take(None, lane=0)[0][0] == by_id["w0"]  # lane 0: the heaviest half
+    assert queue.take(None, lane=1)[0][0] == by_id["w2"]  # lane 1: the lighter half, in order
+    assert queue.take(None, lane=1)[0][0] == by_id["w3"]
+    assert queue.take(None, lane=1)[0][0] == by_id["w1"]  # lane 1 done: the far end of lane 0
+    assert not queue
+
+
 def test_a_worker_started_early_gets_the_derivations_and_checks(der):
     runner.start_early(1, None)
     early = list(runner._EARLY["workers"])

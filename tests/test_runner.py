@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from docgen import check, runner
+from docgen import check, runner, worker
 from docgen.verify import load_corpus
 
 SOURCE = """\
@@ -185,7 +185,7 @@ def test_early_workers_share_frozen_objects(der, monkeypatch):
     their collections never write to (and copy) those shared pages."""
     import gc
 
-    monkeypatch.setattr(runner, "_run", lambda task, payload=None: gc.get_freeze_count())  # inherited
+    monkeypatch.setattr(worker, "_run", lambda task, payload=None: gc.get_freeze_count())  # inherited
     runner.start_early(2, None)
     counts = []
 

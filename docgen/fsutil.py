@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 from pathlib import Path
@@ -14,17 +13,10 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write(path: str | Path, data: bytes | str, durable: bool = True) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never half.
-
-    `durable=False` skips forcing the bytes to disk before the rename (and the random name of
-    the temporary file): only for files whose readers check what they read (a verdict cache
-    entry), since after a crash such a file may be empty."""
+def atomic_write(path: str | Path, data: bytes | str) -> None:
+    """Write `data` to `path` so that readers see the old file or the new one, never half."""
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    if not durable:
-        _quick_write(path, raw)
-        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -36,23 +28,4 @@ def atomic_write(path: str | Path, data: bytes | str, durable: bool = True) -> N
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-_serial = itertools.count()
-
-
-def _quick_write(path: Path, raw: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_serial)}.tmp")  # unique per process
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
         raise

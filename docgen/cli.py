@@ -116,7 +116,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     if not find_files(args.paths):
         raise DocgenError(f"no derivation files in {', '.join(args.paths)}")
-    missing = [p for p in args.paths if not __import__("os").path.exists(p)]
+    missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
         raise DocgenError(f"no such file or folder: {', '.join(missing)}")
     cache = VerdictCache(None if args.no_cache else Path(args.cache))

@@ -269,11 +269,10 @@ def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int, jobs: i
         w.kill()
     where = {id(d): k for k, d in enumerate(offered or [])}
     message: tuple[str, Any] = ("ders", ders)
-    if offered is not None:  # they have them all: only which ones, in the order of `ders`
-        message = ("pick", [where[id(d)] for d in ders]) if all(id(d) in where for d in ders) else ("ders", ders)
+    if offered is not None and all(id(d) in where for d in ders):  # they have them all: which ones
+        message = ("pick", [where[id(d)] for d in ders])
     for lane, w in enumerate(use):
         w.lane = lane
-    for w in use:
         if w.dead or (w.proc is None and offered is None):
             continue  # forked by the zygote after it got `ders`: it has them
         try:
@@ -392,14 +391,20 @@ class _Worker:
             self.close()
             code = self.proc.exitcode if self.proc is not None else "unknown"
             return self.inflight[0][0], ("crashed", f"the worker died (exit code {code})")
-        if self.pid is None and isinstance(answer, tuple) and answer[0] == "pid":
-            self.pid = answer[1]
+        if self._pid_in(answer):
             return None
         task = self.inflight.popleft()[0]
         self.allowance = 0.0
         if self.inflight:
             self.deadline = time.monotonic() + self.inflight[0][1]
         return task, answer
+
+    def _pid_in(self, message: Any) -> bool:
+        """Whether `message` is the pid a worker the zygote forked sends first (it is kept)."""
+        if self.pid is None and isinstance(message, tuple) and message[0] == "pid":
+            self.pid = message[1]
+            return True
+        return False
 
     def alive(self) -> bool:
         if self.proc is not None:
@@ -416,8 +421,7 @@ class _Worker:
         else:
             try:
                 if self.pid is None and self.conn.poll(0):
-                    message = self.conn.recv()  # its pid, sent before anything else
-                    self.pid = message[1] if isinstance(message, tuple) and message[0] == "pid" else None
+                    self._pid_in(self.conn.recv())  # its pid, sent before anything else
             except (EOFError, OSError):
                 pass
             if self.pid is not None:

@@ -95,13 +95,9 @@ def _early_main(conns: list, budget: float | None, memory_mb: int) -> None:
 
     ders = None
     if len(conns) > 1:
-        try:
-            message = conns[0].recv()
-        except (EOFError, OSError):
+        ders = _receive_ders(conns[0])
+        if ders is None:
             return
-        if not (isinstance(message, tuple) and message[0] == "ders"):
-            return
-        ders = message[1]
     # what it imported and was given lives as long as the run, and is shared with the workers
     # forked next: frozen, no collection writes to those objects, so their pages stay shared
     # instead of being copied by each worker's first full collection (about 3,000 page copies
@@ -145,18 +141,23 @@ def _reap(pids: list[int], seconds: float = 1.0) -> None:
             time.sleep(0.005)
 
 
+def _receive_ders(conn) -> list[Derivation] | None:  # noqa: ANN001
+    """The derivations a worker started early is given first; None if it is to stop instead."""
+    try:
+        message = conn.recv()
+    except (EOFError, OSError):
+        return None
+    return message[1] if isinstance(message, tuple) and message[0] == "ders" else None
+
+
 def _serve(conn, ders: list[Derivation] | None, budget: float | None, memory_mb: int) -> None:  # noqa: ANN001
     """Run tasks from `conn` until told to stop. A worker started early first receives the
     derivations: those to check ("ders"), or all that were loaded followed by which of them to
     check ("pick")."""
     if ders is None:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
+        ders = _receive_ders(conn)
+        if ders is None:
             return
-        if not (isinstance(message, tuple) and message[0] == "ders"):
-            return
-        ders = message[1]
     _init(ders, budget)
     while True:
         try:

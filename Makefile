@@ -38,7 +38,7 @@ $(STAMP): pyproject.toml
 # 20-30 ms at each start of the command and of each worker process
 PYC_STAMP := $(VENV)/.bytecode
 
-$(PYC_STAMP): $(wildcard docgen/*.py) $(STAMP)
+$(PYC_STAMP): $(wildcard docgen/*.py docgen/*/*.py) $(STAMP)
 	$(PY) -m compileall -q docgen
 	touch $@
 
@@ -55,7 +55,7 @@ katex: $(KATEX_STAMP) ## Install KaTeX into node_modules/ (npm ci from package-l
 # or none, and a failing derivation makes it exit 1, leaving the stamp old.)
 DERIVS   := $(shell find $(SRC) -type f \( -name '*.yaml' -o -name '*.yml' \) 2>/dev/null | sort)
 TEMPLATE_FILES := $(shell find templates -type f 2>/dev/null | sort)
-DOCGEN_SRC := $(wildcard docgen/*.py docgen/*.js docgen/schema/*.json)
+DOCGEN_SRC := $(wildcard docgen/*.py docgen/*/*.py docgen/*/*.js docgen/schema/*.json)
 BUILD_INPUTS := $(DERIVS) $(TEMPLATE_FILES) $(DOCGEN_SRC) $(STAMP) $(PYC_STAMP)
 
 $(OUT)/.stamp-all: $(BUILD_INPUTS) $(KATEX_STAMP)

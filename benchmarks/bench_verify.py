@@ -45,8 +45,8 @@ import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
 import synthetic  # noqa: E402
-from docgen.check import Checker, Timeout, budget  # noqa: E402
-from docgen.verify import load_corpus  # noqa: E402
+from docgen.check.checker import Checker, Timeout, budget  # noqa: E402
+from docgen.run.verify import load_corpus  # noqa: E402
 
 PY = sys.executable
 
@@ -455,7 +455,7 @@ def section_scaling(exact_sizes: list[int], numeric_sizes: list[int], repeat: in
         numeric.append((n, median(times), witness is None and err >= 0, err))
         print(f"  numeric n={n}: {ms(median(times))} ms ({'agree' if witness is None else 'DIFFER'}, "
               f"tolerance {err:.0e})", flush=True)
-    batched = "batched" in (ROOT / "docgen" / "numeric.py").read_text("utf-8").lower()
+    batched = "batched" in (ROOT / "docgen" / "check" / "numeric.py").read_text("utf-8").lower()
     return {"exact": exact, "numeric": numeric, "repeat": repeat, "cap": cap, "batched": batched}
 
 
@@ -482,7 +482,7 @@ def lines_scaling(res: dict) -> list[str]:
                    f"{outcome}{' (1 run)' if runs == 1 else ''} | {ratio} |")
     out += [
         "",
-        "Numeric check at larger n (docgen.check.Checker._numeric_at: NumPy evaluation of both sides "
+        "Numeric check at larger n (docgen.check.checker.Checker._numeric_at: NumPy evaluation of both sides "
         "at a random point, the Jacobian by central finite differences"
         + (", all perturbed copies in one vectorised evaluation" if res["batched"] else "") +
         f"). Median of {max(res['repeat'], 5)} runs.",

@@ -4,8 +4,8 @@ For every derivation, every step's expression tree is mutated (one small semanti
 time: flip a sign, drop or add a transpose, swap the operands of a product, double a numeric
 factor, swap a symbol for another of the same shape, replace a function by its derivative,
 drop a term of a sum). Each mutant is rebuilt into a Derivation through the normal loader
-(docgen.spec.build_derivation on the mutated data, so the shape checker sees it), and only the
-links that touch the mutated step are checked (docgen.check.Checker.check). When the last step
+(docgen.read.spec.build_derivation on the mutated data, so the shape checker sees it), and only the
+links that touch the mutated step are checked (docgen.check.checker.Checker.check). When the last step
 is mutated, the claim's right-hand side is mutated with it (otherwise the chain would merely
 "end elsewhere").
 
@@ -14,7 +14,7 @@ Outcomes:
   model-rejected   rejected by the loader for another reason (e.g. a differential chain that
                    no longer ends in the (R).T @ d(x) form)
   equivalent       the mutant equals the original: decided independently of the checker by
-                   NumPy evaluation (docgen.numeric) at random points at every exact size and
+                   NumPy evaluation (docgen.check.numeric) at random points at every exact size and
                    the numeric size; excluded from the kill rate, with the reason
   killed           some touched link fails verification
   survived         verification accepts a non-equivalent mutant (a checker bug)
@@ -50,11 +50,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from docgen.errors import DocgenError, ShapeError  # noqa: E402
-from docgen.expr import BinOp, Call, Name, Neg, Node, Num, Transpose, unparse  # noqa: E402
-from docgen.load import Document, load_file  # noqa: E402
-from docgen.model import Derivation  # noqa: E402
-from docgen.parse import split_equation  # noqa: E402
+from docgen.model.errors import DocgenError, ShapeError  # noqa: E402
+from docgen.model.expr import BinOp, Call, Name, Neg, Node, Num, Transpose, unparse  # noqa: E402
+from docgen.read.load import Document, load_file  # noqa: E402
+from docgen.model.derivation import Derivation  # noqa: E402
+from docgen.lang.parse import split_equation  # noqa: E402
 
 # f -> its derivative (or a closely related function a careless author might write)
 DERIVATIVE = {"exp": "log", "log": "exp", "tanh": "sigmoid", "sigmoid": "tanh",
@@ -167,7 +167,7 @@ def _document(path: str) -> Document:
 
 @functools.lru_cache(maxsize=None)
 def _derivation(path: str) -> Derivation:
-    from docgen.spec import build_derivation
+    from docgen.read.spec import build_derivation
 
     return build_derivation(_document(path))
 
@@ -179,8 +179,8 @@ def _part_data(data: dict, part: int) -> dict:
 def rebuild(path: str, part: int, step: int, text: str) -> Derivation:
     """The derivation at `path` with step `step` of part `part` replaced by `text` (and, for
     the last step, the claim's right-hand side replaced to match). Raises DocgenError."""
-    from docgen.parse import parse_expr
-    from docgen.spec import build_derivation, identified
+    from docgen.lang.parse import parse_expr
+    from docgen.read.spec import build_derivation, identified
 
     doc = _document(path)
     der = _derivation(path)
@@ -198,7 +198,7 @@ def rebuild(path: str, part: int, step: int, text: str) -> Derivation:
             wrt = p.wrt
             found = identified(parse_expr(text), wrt, der.symbols[wrt].shape, der.layout)
             if found is None:
-                from docgen.errors import ModelError
+                from docgen.model.errors import ModelError
                 raise ModelError("the mutated last step is no longer of the form (R).T @ d(x)")
             spec["claim"] = f"{lhs_text.strip()} = {unparse(found)}"
         else:
@@ -210,7 +210,7 @@ def rebuild(path: str, part: int, step: int, text: str) -> Derivation:
 def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7) -> tuple[bool, str]:
     """Whether trees `a` and `b` agree numerically at random points at every exact size and
     the numeric size (the assumptions made to hold), with the reason."""
-    from docgen.check import Checker
+    from docgen.check.checker import Checker
 
     checker = Checker(der)
     sizes_list = list(der.size_assignments()) + [der.numeric_sizes()]
@@ -237,8 +237,8 @@ def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7
 
 # -- checking one mutant ---------------------------------------------------------------------
 def classify(m: Mutant, budget: float | None = None) -> Mutant:
-    from docgen.check import Checker
-    from docgen.verdict import FAILED, UNDECIDED, chain_links
+    from docgen.check.checker import Checker
+    from docgen.check.verdict import FAILED, UNDECIDED, chain_links
 
     t0 = time.perf_counter()
     try:
@@ -291,7 +291,7 @@ def _audit_all_sizes(checker, links: list) -> tuple[int, str]:  # noqa: ANN001
     the links of a mutant that is not equivalent, without the exact checks that normally come
     first: it must never claim one (the links are wrong at some size).
     (links tried, the first wrongly claimed or '')."""
-    from docgen.allsizes import supported
+    from docgen.check.allsizes import supported
 
     tried = 0
     for link in links:
@@ -309,7 +309,7 @@ def _classify_star(args: tuple[Mutant, float | None]) -> Mutant:
 
 def baseline(path: str, budget: float | None = None) -> list[str]:
     """Links of the unmutated derivation that fail (a correct derivation must have none)."""
-    from docgen.check import Checker
+    from docgen.check.checker import Checker
 
     der = _derivation(path)
     try:
@@ -325,7 +325,7 @@ def _baseline_star(args: tuple[str, float | None]) -> tuple[str, list[str]]:
 
 # -- the run ---------------------------------------------------------------------------------
 def collect(paths: list[str], per_step: int | None = None, seed: int = 1) -> list[Mutant]:
-    from docgen.verify import find_files
+    from docgen.run.verify import find_files
 
     out: list[Mutant] = []
     rng = random.Random(seed)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import DocgenError
+from .model.errors import DocgenError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -109,10 +109,10 @@ def _print_error(exc: DocgenError) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .cache import VerdictCache
-    from .fsutil import atomic_write
-    from .report import json_report, text_report
-    from .verify import find_files, load_corpus, start_workers_early, verify
+    from .run.cache import VerdictCache
+    from .publish.fsutil import atomic_write
+    from .publish.report import json_report, text_report
+    from .run.verify import find_files, load_corpus, start_workers_early, verify
 
     if not find_files(args.paths):
         raise DocgenError(f"no derivation files in {', '.join(args.paths)}")
@@ -141,7 +141,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build, parse_formats
+    from .publish.build import build, parse_formats
 
     report = build(args.paths, parse_formats(args.format), Path(args.out),
                    templates=Path(args.templates) if args.templates else None, draft=args.draft,
@@ -167,8 +167,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    from .build import parse_formats
-    from .site import publish
+    from .publish.build import parse_formats
+    from .publish.site import publish
 
     formats = parse_formats(args.format)
     report = publish(args.paths, Path(args.out), formats=formats,
@@ -181,7 +181,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from .publish.serve import serve
 
     if not 0 <= args.port <= 65535:
         raise DocgenError(f"--port {args.port}: not a TCP port (0-65535)")
@@ -193,10 +193,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _export_numpy(args: argparse.Namespace) -> int:
     """Export one derivation; it (and everything it cites) must verify unless --no-verify."""
-    from .cache import VerdictCache
-    from .export import export_numpy
-    from .fsutil import atomic_write
-    from .verify import find_files, load_corpus, verify
+    from .run.cache import VerdictCache
+    from .publish.export import export_numpy
+    from .publish.fsutil import atomic_write
+    from .run.verify import find_files, load_corpus, verify
 
     if not find_files(args.paths):
         raise DocgenError(f"no derivation files in {', '.join(args.paths)}")

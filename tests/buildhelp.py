@@ -64,8 +64,8 @@ def need(*programs: str) -> None:
 
 
 def need_katex() -> None:
-    from docgen.errors import DocgenError
-    from docgen.katex import katex_dir
+    from docgen.model.errors import DocgenError
+    from docgen.render.katex import katex_dir
 
     need("node")
     try:

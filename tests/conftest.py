@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from docgen.load import load_file
-from docgen.spec import build_derivation
+from docgen.read.load import load_file
+from docgen.read.spec import build_derivation
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from buildhelp import DERIVATIONS, need, need_katex
 
-from docgen import build as pipeline
+from docgen.publish import build as pipeline
 
 pytestmark = pytest.mark.browser
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from docgen.load import load_file
-from docgen.spec import build_derivation
-from docgen.verify import load_corpus, verify
+from docgen.read.load import load_file
+from docgen.read.spec import build_derivation
+from docgen.run.verify import load_corpus, verify
 
 FOLDER = Path(__file__).resolve().parent.parent / "derivations"
 FILES = sorted(FOLDER.glob("*.yaml"))

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from docgen.check import Checker
+from docgen.check.checker import Checker
 from docgen.cli import main
-from docgen.errors import DocgenError
-from docgen.load import load_file
-from docgen.spec import build_derivation
+from docgen.model.errors import DocgenError
+from docgen.read.load import load_file
+from docgen.read.spec import build_derivation
 
 FOLDER = Path(__file__).resolve().parent.parent / "derivations"
 

@@ -31,9 +31,9 @@ def test_every_non_equivalent_mutant_of_a_small_derivation_is_killed(tmp_path):
 
 
 def test_mutation_operators_on_a_tree():
-    from docgen.parse import parse_expr
-    from docgen.spec import build_derivation
-    from docgen.load import load_bytes
+    from docgen.lang.parse import parse_expr
+    from docgen.read.spec import build_derivation
+    from docgen.read.load import load_bytes
 
     der = build_derivation(load_bytes(GOOD.encode(), "good.yaml"))
     found = {(op, mutants.unparse(t)) for op, _, t in mutants.mutate(parse_expr("D(ones(n).T @ exp(x), x)"), der)}
@@ -47,7 +47,7 @@ def test_mutation_operators_on_a_tree():
 
 def _mutant(path: str, part: int, step: int, text: str):
     """The derivation at `path` with one step replaced, and the links touching that step."""
-    from docgen.verdict import chain_links
+    from docgen.check.verdict import chain_links
 
     der = mutants.rebuild(path, part, step, text)
     label = der.parts[part].label
@@ -61,7 +61,7 @@ LSE = str(Path(__file__).resolve().parent.parent / "derivations" / "logsumexp-gr
 
 @pytest.mark.skipif(not Path(MLP).is_file(), reason="derivations/mlp-backprop.yaml not present")
 def test_checker_does_not_crash_on_a_derivative_by_an_unrelated_vector():
-    from docgen.check import Checker
+    from docgen.check.checker import Checker
 
     der, links = _mutant(MLP, 2, 0, "D(o, y) @ D(L, o)")
     checker = Checker(der)
@@ -72,7 +72,7 @@ def test_checker_does_not_crash_on_a_derivative_by_an_unrelated_vector():
 
 @pytest.mark.skipif(not Path(LSE).is_file(), reason="derivations/logsumexp-gradient.yaml not present")
 def test_a_wrong_step_defined_only_on_part_of_the_domain_fails():
-    from docgen.check import Checker
+    from docgen.check.checker import Checker
 
     der, links = _mutant(LSE, 0, 0, "D(log(ones(n).T @ log(x)), x)")
     checker = Checker(der)

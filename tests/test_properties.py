@@ -21,12 +21,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from docgen.errors import DocgenError, LoadError, ParseError
-from docgen.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose, unparse
-from docgen.load import load_bytes
-from docgen.parse import parse_expr
-from docgen.shapes import Scope, infer
-from docgen.spec import build_derivation
+from docgen.model.errors import DocgenError, LoadError, ParseError
+from docgen.model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose, unparse
+from docgen.read.load import load_bytes
+from docgen.lang.parse import parse_expr
+from docgen.lang.shapes import Scope, infer
+from docgen.read.spec import build_derivation
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -156,7 +156,7 @@ def _balanced(tex: str) -> bool:
 @SETTINGS
 @given(any_tree)
 def test_latex_printer_never_raises_and_balances_braces(item):
-    from docgen.notation import latex_expr
+    from docgen.lang.notation import latex_expr
 
     _, tree = item
     tex = latex_expr(tree, DER)
@@ -236,7 +236,7 @@ def test_model_builder_raises_only_docgen_errors_on_random_structures(data):
 def _library_documents() -> list:
     from pathlib import Path
 
-    from docgen.load import load_file
+    from docgen.read.load import load_file
 
     return [load_file(p).data for p in sorted((Path(__file__).parent.parent / "derivations").glob("*.yaml"))]
 
@@ -269,7 +269,7 @@ def test_the_fast_schema_check_accepts_only_what_the_reference_validator_accepts
     fast path never lets through a file the reference validator would refuse."""
     import copy
 
-    from docgen.spec import _fast_validator, _validator
+    from docgen.read.spec import _fast_validator, _validator
 
     docs = _library_documents()
     doc = copy.deepcopy(data.draw(st.sampled_from(docs)))
@@ -293,7 +293,7 @@ def test_the_fast_schema_check_accepts_only_what_the_reference_validator_accepts
 
 
 def test_every_library_file_passes_the_fast_schema_check():
-    from docgen.spec import _fast_validator
+    from docgen.read.spec import _fast_validator
 
     assert all(_fast_validator().is_valid(d) for d in _library_documents())
 

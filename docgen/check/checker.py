@@ -1,0 +1,451 @@
+"""Links -> verdicts with evidence. Pure: takes a Derivation, returns results.
+
+Per link A = B and per concrete size assignment, cheapest first:
+  1. identical trees once definitions are expanded: proven for every size;
+  2. exact normal form of every entry in one polynomial ring (exp -> powers of positive
+     symbols, logs expanded, radicals with their relations, cancel): zero proves the size;
+  3. on an entry that is not zero: exact random rational probes, refuting with an exact witness,
+     else the numeric check at that size;
+  4. `simplify` as a last resort inside the time budget (never a refutation when it fails);
+then a numeric check at the larger size (NumPy, derivatives by finite differences).
+"""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from .concrete import Evaluator, Matrix
+from .exact import Atomizer, equal_entries, probe_point
+from ..model.expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
+from ..model.derivation import Derivation, Expr, Part, size_of
+from .numeric import NumericEvaluator, RandomFunctions, random_point
+from .verdict import (  # noqa: F401  (re-exported: check is where links are made)
+    FAILED,
+    NUMERIC,
+    PROVEN,
+    PROVEN_ALL,
+    UNDECIDED,
+    Link,
+    Witness,
+    chain_links,
+    chain_start,
+    format_sizes,
+)
+
+NUMERIC_TOL = 1e-6
+ALL_SIZES_BUDGET = 3.0  # seconds at most for the proof for every size, within the link's budget:
+# the library's slowest proof takes ~0.15 s; a wide margin keeps verdicts the same on a busy machine
+
+
+class Timeout(Exception):
+    """The per-link budget for symbolic work is spent."""
+
+
+@contextmanager
+def budget(seconds: float) -> Iterator[None]:
+    """Raise Timeout after `seconds` of wall time (main thread only; elsewhere unbounded)."""
+    try:
+        old = signal.signal(signal.SIGALRM, _alarm)
+    except ValueError:  # not in the main thread
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _alarm(signum, frame):  # noqa: ANN001
+    raise Timeout()
+
+
+def expand_definitions(node: Node, der: Derivation) -> Node:
+    """The tree with every definition replaced by its expression (recursively)."""
+    if isinstance(node, Name) and node.name in der.definitions:
+        return expand_definitions(der.definitions[node.name].expr.tree, der)
+    if isinstance(node, Neg):
+        return Neg(expand_definitions(node.arg, der))
+    if isinstance(node, Transpose):
+        return Transpose(expand_definitions(node.arg, der))
+    if isinstance(node, Pow):
+        return Pow(expand_definitions(node.base, der), node.exp)
+    if isinstance(node, BinOp):
+        return BinOp(node.op, expand_definitions(node.left, der), expand_definitions(node.right, der))
+    if isinstance(node, Call):
+        return Call(node.func, tuple(expand_definitions(a, der) for a in node.args))
+    return node
+
+
+def derivative_depth(node: Node) -> int:
+    inner = max((derivative_depth(c) for c in node.children()), default=0)
+    return inner + (1 if isinstance(node, Call) and node.func in ("D", "d") else 0)
+
+
+class Checker:
+    """Checks every link of one derivation; caches evaluators per size."""
+
+    def __init__(self, der: Derivation, budget_seconds: float | None = None, naive: bool = False):
+        self.der = der
+        self.budget = budget_seconds if budget_seconds is not None else der.check.budget
+        self.naive = naive
+        self._evaluators: dict[tuple, tuple[Evaluator, dict]] = {}
+        self._index_form = None  # built on first use (allsizes.IndexForm)
+        self._simplified = 0
+
+    def links(self) -> list[Link]:
+        """Every link of every part, in document order (steps, then the claim)."""
+        return chain_links(self.der)
+
+    @staticmethod
+    def start(part: Part) -> Expr:
+        return chain_start(part)
+
+    # -- one link ---------------------------------------------------------------------------
+    def check_all(self) -> list[Link]:
+        """Check every link; a claim whose chain is proven follows by transitivity."""
+        links = self.links()
+        for link in links:
+            if link.kind != "claim":
+                self.check(link)
+        return self.finish_claims(links)
+
+    def finish_claims(self, links: list[Link]) -> list[Link]:
+        """Check the claims once their chains are checked (by transitivity where possible)."""
+        for link in links:
+            if link.kind != "claim":
+                continue
+            chain = [k for k in links if k.part == link.part and k.kind != "claim"]
+            if self.naive or not self.by_transitivity(link, chain):
+                self.check(link)
+        return links
+
+    def by_transitivity(self, claim: Link, chain: list[Link]) -> bool:
+        """lhs = s1 = ... = sk = rhs, every link proven at sizes S: the claim holds at S."""
+        if not chain or any(k.status not in (PROVEN, PROVEN_ALL) for k in chain):
+            return False
+        t0 = time.perf_counter()
+        proven = [k for k in chain if k.status == PROVEN]
+        if not proven:
+            claim.status = PROVEN_ALL
+        else:
+            common = [s for s in proven[0].sizes if all(s in k.sizes for k in proven[1:])]
+            if not common:
+                return False
+            claim.status, claim.sizes = PROVEN, common
+        claim.evidence.append("follows from the chain: every link is proven (transitivity)")
+        self._numeric(claim)  # still an independent numeric witness on the claim itself
+        claim.seconds = time.perf_counter() - t0
+        return True
+
+    def check(self, link: Link) -> Link:
+        t0 = time.perf_counter()
+        if link.kind == "identification":
+            link.seconds = time.perf_counter() - t0
+            return link
+        left = expand_definitions(link.left.tree, self.der)
+        right = expand_definitions(link.right.tree, self.der)
+        if left == right and not self.naive:
+            link.status = PROVEN_ALL
+            link.evidence.append("identical after expanding definitions")
+        else:
+            self._exact(link)
+            if link.status != FAILED:
+                self._numeric(link)
+        link.seconds = time.perf_counter() - t0
+        return link
+
+    def evaluator(self, sizes: dict[str, int]) -> tuple[Evaluator, dict]:
+        key = tuple(sorted(sizes.items()))
+        if key not in self._evaluators:
+            ev = Evaluator(self.der, sizes)
+            self._evaluators[key] = (ev, self._eliminations(ev))
+        return self._evaluators[key]
+
+    def _eliminations(self, ev: Evaluator) -> dict:
+        """Solve each linear assumption for one of its symbols: sum(y) = 1 gives y_n = 1 - ..."""
+        out: dict = {}
+        for a in self.der.assumptions:
+            eqs = ev.evaluate(a.lhs.tree) - ev.evaluate(a.rhs.tree)
+            for eq in eqs:
+                eq = sp.expand(eq.xreplace(out))
+                for s in sorted(eq.free_symbols, key=lambda s: s.name, reverse=True):
+                    if s in out or not eq.is_polynomial(s) or sp.degree(eq, s) != 1:
+                        continue
+                    coeff = eq.coeff(s)
+                    if coeff.is_number and coeff != 0:
+                        out[s] = sp.expand(sp.solve(eq, s)[0])
+                        out = {k: sp.expand(v.xreplace({s: out[s]})) for k, v in out.items()}
+                        break
+        return out
+
+    def _exact(self, link: Link) -> None:
+        rng = random.Random(self.der.check.seed * 7919 + link.index * 31 + sum(map(ord, link.part)))
+        assignments = sorted(self.der.size_assignments(), key=lambda a: sum(a.values()))
+        deadline = time.perf_counter() + self.budget
+        unresolved = False
+        self._simplified = 0
+        for sizes in assignments:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                unresolved = True
+                link.evidence.append(f"budget spent before sizes {sizes}")
+                break
+            try:
+                with budget(remaining):
+                    result = self._exact_at(link, sizes, rng)
+            except Timeout:
+                link.evidence.append(f"symbolic budget of {self.budget:g} s spent at {format_sizes([sizes])}")
+                unresolved = True
+                break
+            if result == FAILED:
+                return
+            if result == PROVEN:
+                link.sizes.append(sizes)
+            else:
+                unresolved = True
+        if self._simplified:
+            link.evidence.append(f"simplify was needed for {self._simplified} entr{'y' if self._simplified == 1 else 'ies'}")
+        if link.sizes and not unresolved:
+            link.status = PROVEN
+            how = "exact normal form (and simplify) is 0" if self._simplified else "exact normal form is 0"
+            link.evidence.append(f"{how} at " + format_sizes(link.sizes))
+            if not self.naive and self._all_sizes(link, deadline):
+                link.status = PROVEN_ALL
+                link.evidence.append("proven for every size in index notation (sums over symbolic sizes, "
+                                     "Kronecker deltas), cross-checked exactly at " + format_sizes(link.sizes))
+        elif link.sizes:
+            link.status = PROVEN
+            link.evidence.append("exact at " + format_sizes(link.sizes) + " only")
+        else:
+            link.status = UNDECIDED
+
+    def sides(self, link: Link, sizes: dict[str, int]) -> tuple[Matrix, Matrix]:
+        """Both sides of a link as explicit matrices at `sizes` (remembered per tree)."""
+        ev, _ = self.evaluator(sizes)
+        return ev.evaluate(link.left.tree), ev.evaluate(link.right.tree)
+
+    def _all_sizes(self, link: Link, deadline: float) -> bool:
+        """Try the index-notation proof for every size, inside what is left of the budget."""
+        from .allsizes import IndexForm, Unsupported, supported, zero_for_all_sizes
+
+        remaining = min(deadline - time.perf_counter(), ALL_SIZES_BUDGET)
+        if remaining <= 0 or not supported(self.der, link.left.tree, link.right.tree):
+            return False
+        if self._index_form is None:
+            self._index_form = IndexForm(self.der)
+        try:
+            with budget(remaining):
+                return zero_for_all_sizes(self._index_form, link.left.tree, link.right.tree, link.left.shape,
+                                          [(a.lhs.tree, a.rhs.tree) for a in self.der.assumptions])
+        except (Unsupported, Timeout):
+            return False
+
+    def _exact_at(self, link: Link, sizes: dict[str, int], rng: random.Random) -> str:
+        ev, elim = self.evaluator(sizes)
+        A, B = self.sides(link, sizes)
+        if self.naive:
+            ok = all(sp.simplify((a - b).xreplace(elim)) == 0 for a, b in zip(A, B))
+            return PROVEN if ok else UNDECIDED
+        atomizer = Atomizer()
+        pairs = [(idx, A[idx], B[idx]) for idx in range(len(A)) if A[idx] != B[idx]]
+        # the exact normal form first: on a correct link (most of them) it is the proof, and a
+        # probe could only confirm; probes then look for an exact witness on what is not zero
+        zero = equal_entries([(a, b) for _, a, b in pairs], atomizer, elim)
+        pending = []
+        for (idx, a, b), z in zip(pairs, zero):
+            if z:
+                continue
+            if elim:
+                a, b = a.xreplace(elim), b.xreplace(elim)
+            pa, pb = atomizer.prepare(a), atomizer.prepare(b)
+            pending.append((idx, a, b, pa, pb, pa - pb))
+        if not pending:
+            return PROVEN
+        for idx, a, b, pa, pb, diff in pending:
+            if atomizer.probeable(diff) and self._refute(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng,
+                                                         self.der.check.probes + 20):
+                return FAILED
+        undecided = False
+        w, err, _ = self._numeric_at(link, sizes, self.der.check.seed + 7 * link.index)
+        if w is not None:
+            link.status = FAILED
+            link.witness = w
+            link.evidence.append(f"numeric check differs at {format_sizes([sizes])} (relative error {err:.1e})")
+            return FAILED
+        for idx, a, b, pa, pb, diff in pending:
+            if sp.simplify(a - b) == 0:
+                self._simplified += 1
+                continue
+            undecided = True
+        return UNDECIDED if undecided else PROVEN
+
+    def _refute(self, link: Link, sizes: dict, ev: Evaluator, atomizer: Atomizer, idx: int,
+                shape: tuple[int, int], pa: sp.Expr, pb: sp.Expr, rng: random.Random, tries: int) -> bool:
+        """Up to `tries` exact probes; the first that differs fails the link with its witness."""
+        for _ in range(tries):
+            w = self._probe(link, sizes, ev, atomizer, idx, shape, pa, pb, rng)
+            if w is not None:
+                link.status = FAILED
+                link.witness = w
+                link.evidence.append(f"exact probe differs at {format_sizes([sizes])}")
+                return True
+        return False
+
+    def _probe(self, link: Link, sizes: dict, ev: Evaluator, atomizer: Atomizer, idx: int,
+               shape: tuple[int, int], pa: sp.Expr, pb: sp.Expr, rng: random.Random) -> Witness | None:
+        symbols = (pa - pb).free_symbols | pa.free_symbols | pb.free_symbols
+        for _ in range(5):
+            point = probe_point(symbols, rng)
+            va, vb = pa.xreplace(point), pb.xreplace(point)
+            if any(v.has(sp.zoo, sp.nan, sp.oo) or not v.is_Rational for v in (va, vb)):
+                continue  # a pole or an irrational remains: draw again
+            if va == vb:
+                return None
+            return Witness(sizes, _describe_point(point, atomizer), str(va), str(vb), True,
+                           (idx // shape[1], idx % shape[1]))
+        return None
+
+    # -- numeric ----------------------------------------------------------------------------
+    def _numeric_at(self, link: Link, sizes: dict[str, int], seed: int) -> tuple[Witness | None, float, str]:
+        """Compare both sides at random float points; a witness when they differ beyond tolerance."""
+        rng = np.random.default_rng(seed)
+        depth = max(derivative_depth(link.left.tree), derivative_depth(link.right.tree))
+        tol = NUMERIC_TOL * (1e3 ** max(depth - 1, 0))
+        what = "finite differences agree" if depth else "numeric values agree"
+        for attempt in range(8):
+            # after four points outside the domain (logs, roots), try positive values only
+            ev = self.numeric_evaluator(sizes, rng, positive=attempt >= 4)
+            with np.errstate(all="ignore"):
+                a = ev.evaluate(link.left.tree)
+                b = ev.evaluate(link.right.tree)
+            if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+                continue  # a pole or a log of a negative: draw again
+            scale = 1 + max(np.abs(a).max(), np.abs(b).max())
+            err = np.abs(a - b).max() / scale
+            if err > tol:
+                i, j = np.unravel_index(np.argmax(np.abs(a - b)), a.shape)
+                point = {n: _numeric_text(v) for n, v in ev.values.items()}
+                return Witness(sizes, point, f"{a[i, j]:.6g}", f"{b[i, j]:.6g}", False, (int(i), int(j))), err, what
+            return None, tol, what
+        return None, -1.0, what
+
+    def _numeric(self, link: Link) -> None:
+        sizes = self.der.numeric_sizes()
+        witness, err, what = None, -1.0, ""
+        for trial in range(2):
+            witness, err, what = self._numeric_at(link, sizes, self.der.check.seed + 101 * trial + link.index)
+            if witness is not None or err < 0:
+                break
+        if err < 0:
+            link.evidence.append("no finite numeric point found")
+            return
+        if witness is not None:
+            link.witness = witness
+            if link.status == PROVEN and sizes not in link.sizes:
+                # exact at the declared sizes, wrong at this one: the claim depends on the size
+                link.status = FAILED
+                link.evidence.append(f"holds exactly at {format_sizes(link.sizes)} but not at "
+                                     f"{format_sizes([sizes])} (numeric, relative error {err:.1e})")
+                return
+            if link.status in (PROVEN, PROVEN_ALL):
+                link.status = UNDECIDED
+                link.evidence.append(f"numeric check disagrees (relative error {err:.1e}) with the exact proof")
+                return
+            link.status = FAILED
+            link.evidence.append(f"numeric check differs at {format_sizes([sizes])} (relative error {err:.1e})")
+            return
+        link.evidence.append(f"{what} at {format_sizes([sizes])} (relative error < {err:.0e})")
+        if link.status == UNDECIDED and not link.sizes and not any("budget" in e for e in link.evidence):
+            link.status = NUMERIC
+
+    def numeric_evaluator(self, sizes: dict[str, int], rng: np.random.Generator,
+                          positive: bool = False) -> NumericEvaluator:
+        values, diffs = random_point(self.der, sizes, rng)
+        if positive:
+            values = {n: np.abs(v) + 0.5 if not self.der.symbols[n].assume & {"symmetric", "invertible"} else v
+                      for n, v in values.items()}
+        funcs = RandomFunctions(rng)
+        functions: dict[str, object] = {}
+        for fn in self.der.functions.values():
+            functions[fn.name] = funcs.elementwise()
+        for name, sym in self.der.symbols.items():
+            if sym.generic:
+                inputs = sum(int(np.prod(size_of(self.der.symbols[d].shape, sizes))) for d in sym.of)
+                functions[name] = funcs.dependent(inputs, *size_of(sym.shape, sizes))
+        ev = NumericEvaluator(self.der, sizes, values, diffs, functions)
+        return self._satisfy_assumptions(ev)
+
+    def _satisfy_assumptions(self, ev: NumericEvaluator) -> NumericEvaluator:
+        """Move one entry per linear assumption so that it holds (affine solve in that entry)."""
+        for a in self.der.assumptions:
+            target = _last_variable(a, self.der)
+            if target is None:
+                continue
+            v = ev.values[target]
+            for idx in reversed(list(np.ndindex(*v.shape))):
+                def residual(t: float) -> float:
+                    w = v.copy()
+                    w[idx] = t
+                    e = ev.with_values({**ev.values, target: w})
+                    return float((e.evaluate(a.lhs.tree) - e.evaluate(a.rhs.tree)).ravel()[0])
+                r0, r1 = residual(0.0), residual(1.0)
+                if abs(r1 - r0) > 1e-12:
+                    v = v.copy()
+                    v[idx] = -r0 / (r1 - r0)
+                    ev = ev.with_values({**ev.values, target: v})
+                    break
+        return ev
+
+
+def _last_variable(a, der: Derivation) -> str | None:  # noqa: ANN001
+    names = [n.name for e in (a.lhs, a.rhs) for n in e.tree.walk() if isinstance(n, Name) and n.name in der.symbols]
+    names = [n for n in names if not der.symbols[n].generic]
+    return names[-1] if names else None
+
+
+def _describe_point(point: dict, atomizer: Atomizer) -> dict[str, str]:
+    """Name a probe point in the user's terms: x_1 = 2, exp(x_2) = 3/2, f(x_1) = -1."""
+    inverse_exp = {e: x for x, e in atomizer.exp_symbols.items()}
+    inverse_atom = {s: a for a, s in atomizer.atoms.items()}
+    out = {}
+    for s, v in point.items():
+        if s in inverse_exp:
+            out[f"exp({inverse_exp[s]})"] = str(v)
+        elif s in inverse_atom:
+            out[user_term(inverse_atom[s])] = str(v)
+        else:
+            out[str(s)] = str(v)
+    return out
+
+
+def _numeric_text(v: np.ndarray) -> str:
+    """A value on one line: a number, a vector [a, b], a matrix [[a, b], [c, d]]."""
+    if v.size == 1:
+        return f"{float(v.ravel()[0]):.4g}"
+    rows = [", ".join(f"{float(x):.4g}" for x in row) for row in v]
+    if v.shape[1] == 1:
+        return "[" + ", ".join(f"{float(x):.4g}" for x in v.ravel()) + "]"
+    return "[" + ", ".join(f"[{r}]" for r in rows) + "]"
+
+
+def user_term(atom: sp.Basic) -> str:
+    """An atom as the user would write it: y, z_1, ∂y/∂x_2, f'(x_1), log(x_1 + x_2)."""
+    if isinstance(atom, sp.Derivative):
+        inner = user_term(atom.expr)
+        wrt = "".join(f"∂{v}" + (f"^{k}" if k > 1 else "") for v, k in atom.variable_count)
+        order = sum(k for _, k in atom.variable_count)
+        return f"∂{'^' + str(order) if order > 1 else ''}{inner}/{wrt}"
+    if isinstance(atom, AppliedUndef):
+        return type(atom).__name__  # a generic dependent y(x): its value at the point
+    return str(atom)
+

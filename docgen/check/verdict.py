@@ -1,0 +1,128 @@
+"""Verdicts: the result of checking one link, with its evidence. No SymPy needed to read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model.errors import Location
+from ..model.expr import Call, unparse
+from ..model.derivation import Derivation, Expr, Part
+
+PROVEN_ALL = "proven-all"  # for every size: identical once definitions are expanded
+PROVEN = "proven"  # exact, at the listed sizes
+NUMERIC = "numeric"  # numeric evidence only
+UNDECIDED = "undecided"  # budget spent, nothing refuted
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A concrete point where the two sides differ, with both values."""
+
+    sizes: dict[str, int]
+    point: dict[str, str]
+    left: str
+    right: str
+    exact: bool
+    entry: tuple[int, int]
+
+
+@dataclass
+class Link:
+    """One equality A = B that was checked."""
+
+    part: str
+    index: int  # 0: claim; 1..k: step k (joins step k-1, or the start, to step k)
+    kind: str  # "claim" | "step" | "identification"
+    left: Expr
+    right: Expr
+    loc: Location | None
+    status: str = UNDECIDED
+    sizes: list[dict[str, int]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    witness: Witness | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAILED
+
+    def verdict(self, language: str = "en") -> str:
+        """Compact wording of the verdict, e.g. 'proven at n ∈ {2, 3, 4}' (or in Chinese)."""
+        words = _VERDICTS["zh" if language == "zh" else "en"]
+        if self.kind == "identification":
+            return words["identification"]
+        if self.status == PROVEN:
+            return words[PROVEN].format(sizes=format_sizes(self.sizes))
+        return words[self.status]
+
+
+_VERDICTS = {
+    "en": {
+        "identification": "identification (structural: the differential has the form (∂f/∂x)ᵀ dx)",
+        PROVEN_ALL: "proven for all sizes",
+        PROVEN: "proven at {sizes}",
+        NUMERIC: "numeric evidence only",
+        FAILED: "failed",
+        UNDECIDED: "undecided (budget spent)",
+    },
+    "zh": {
+        "identification": "辨识（结构：微分形如 (∂f/∂x)ᵀ dx）",
+        PROVEN_ALL: "对所有维数成立",
+        PROVEN: "已在 {sizes} 上精确证明",
+        NUMERIC: "仅有数值证据",
+        FAILED: "不成立",
+        UNDECIDED: "未定（时间预算用尽）",
+    },
+}
+
+
+def format_sizes(assignments: list[dict[str, int]]) -> str:
+    if not assignments or not assignments[0]:
+        return "the declared sizes"
+    names = list(assignments[0])
+    if len(names) == 1:
+        return f"{names[0]} ∈ {{{', '.join(str(a[names[0]]) for a in assignments)}}}"
+    tuples = ", ".join("(" + ", ".join(str(a[n]) for n in names) + ")" for a in assignments)
+    return f"({', '.join(names)}) ∈ {{{tuples}}}"
+
+
+@dataclass
+class ExampleResult:
+    """Values of the inputs, the definitions and each chain expression (floats, by rows)."""
+
+    sizes: dict[str, int]
+    inputs: dict[str, list[list[float]]]
+    # (differential values used are in Example.differentials or all ones)
+    definitions: dict[str, list[list[float]]]
+    parts: dict[str, list[list[list[float]]]]  # part label -> [start, step 1, ...]
+    claims: dict[str, list[list[float]]] = field(default_factory=dict)  # part label -> lhs value
+    problems: list[str] = field(default_factory=list)
+    fd_agree: bool = True
+
+
+def chain_links(der: Derivation) -> list[Link]:
+    """Every link of every part, unchecked, in document order (steps, then the claim)."""
+    out: list[Link] = []
+    for part in der.parts:
+        prev = chain_start(part)
+        for k, step in enumerate(part.steps, 1):
+            out.append(Link(part.label, k, "step", prev, step.expr, step.expr.loc))
+            prev = step.expr
+        if part.method == "differential":
+            out.append(Link(part.label, len(part.steps) + 1, "identification", prev, part.rhs, prev.loc,
+                            status=PROVEN_ALL,
+                            evidence=["df = (∂f/∂x)ᵀ dx holds for every differential dx, so ∂f/∂x is read off"]))
+        out.append(Link(part.label, 0, "claim", part.lhs, part.rhs, part.loc))
+    return out
+
+
+def chain_start(part: Part) -> Expr:
+    """The first expression of a chain: the claim's left side, or d(f) for a differential proof."""
+    if part.method != "differential":
+        return part.lhs
+    tree = part.lhs.tree
+    assert isinstance(tree, Call)
+    start = Call("d", (tree.args[0],))
+    shape = part.steps[0].expr.shape if part.steps else part.lhs.shape
+    return Expr(unparse(start), start, part.lhs.loc, shape)

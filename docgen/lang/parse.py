@@ -1,0 +1,231 @@
+"""Expression text -> expression tree, without eval: Python's `ast` against a whitelist.
+
+Nothing here executes the text. `ast.parse` only builds a syntax tree; every node type that is
+not on the whitelist is rejected with its column, before any other code sees the tree.
+"""
+
+from __future__ import annotations
+
+import ast
+from fractions import Fraction
+
+from ..model.errors import Location, ParseError
+from ..model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
+
+MAX_LENGTH = 2000  # characters in one expression
+MAX_DEPTH = 48  # nesting of parentheses and calls
+MAX_DIGITS = 12  # digits in a numeric literal
+MAX_EXPONENT = 16  # |k| in x**k, and the product of the exponents of nested powers
+MAX_MAGNITUDE = 10**12  # numerators and denominators of numeric literals
+
+ELEMENTWISE = frozenset({"exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "sin", "cos", "abs"})
+
+# name -> (fewest, most) arguments
+BUILTINS: dict[str, tuple[int, int]] = {
+    **{f: (1, 1) for f in ELEMENTWISE},
+    "softmax": (1, 1),
+    "logsumexp": (1, 1),
+    "sum": (1, 1),
+    "diag": (1, 1),
+    "ones": (1, 2),
+    "zeros": (1, 2),
+    "eye": (1, 1),
+    "tr": (1, 1),
+    "det": (1, 1),
+    "inv": (1, 1),
+    "norm": (1, 1),
+    "D": (2, 2),
+    "d": (1, 1),
+}
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@"}
+
+
+def parse_expr(text: str, location: Location | None = None) -> Node:
+    """Parse one expression of docgen's math language.
+
+    Args:
+        text: the expression, e.g. ``diag(s) - s @ s.T``.
+        location: where the text starts in its file, for error messages.
+
+    Raises:
+        ParseError: with file:line:column when the text is not a valid expression.
+    """
+    loc = location or Location("<expr>", 1, 1)
+    if not isinstance(text, str):
+        raise ParseError(f"expected an expression as text, got {type(text).__name__}", loc)
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"expression is {len(text)} characters long; at most {MAX_LENGTH}", loc)
+    if "\n" in text.strip():
+        text = " ".join(text.split("\n"))
+    _check_depth(text, loc)
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        # offset is 1-based in the stripped text (0 when the error is at its end)
+        col = (exc.offset - 1 if exc.offset else len(text.strip())) + _leading(text)
+        raise ParseError(f"syntax error: {exc.msg}", loc.shifted(col)) from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise ParseError(f"expression cannot be parsed: {type(exc).__name__}", loc) from None
+    return _Converter(loc, text.strip(), _leading(text)).convert(tree.body)
+
+
+def split_equation(text: str, location: Location | None = None) -> tuple[str, int, str, int]:
+    """Split ``lhs = rhs`` at its single `=`; returns (lhs, lhs_offset, rhs, rhs_offset)."""
+    loc = location or Location("<expr>", 1, 1)
+    if not isinstance(text, str):
+        raise ParseError("expected an equation 'lhs = rhs' as text", loc)
+    positions = [
+        i
+        for i, ch in enumerate(text)
+        if ch == "="
+        and (i == 0 or text[i - 1] not in "=<>!")
+        and (i + 1 == len(text) or text[i + 1] != "=")
+    ]
+    if len(positions) != 1:
+        what = "no" if not positions else f"{len(positions)}"
+        raise ParseError(f"expected an equation 'lhs = rhs' with one '=', found {what} '='", loc)
+    at = positions[0]
+    return text[:at], 0, text[at + 1 :], at + 1
+
+
+def parse_equation(text: str, location: Location | None = None) -> tuple[Node, Node]:
+    """Parse ``lhs = rhs`` into two trees, columns kept relative to the whole text."""
+    loc = location or Location("<expr>", 1, 1)
+    lhs, lo, rhs, ro = split_equation(text, loc)
+    return parse_expr(lhs, loc.shifted(lo)), parse_expr(rhs, loc.shifted(ro))
+
+
+def _leading(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _check_depth(text: str, loc: Location) -> None:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ParseError(f"expression nested deeper than {MAX_DEPTH} levels", loc.shifted(i))
+        elif ch in ")]}":
+            depth -= 1
+
+
+class _Converter:
+    """Walks a Python syntax tree, accepting only the whitelisted node types."""
+
+    def __init__(self, loc: Location, text: str, lead: int):
+        self.loc = loc
+        self.text = text
+        self.lead = lead
+        self.depth = 0
+        self.power = Fraction(1)  # product of the exponents of the enclosing powers
+
+    def error(self, node: ast.AST, message: str) -> ParseError:
+        col = getattr(node, "col_offset", 0) + self.lead
+        return ParseError(message, self.loc.shifted(col))
+
+    def convert(self, node: ast.AST) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH * 2:
+            raise self.error(node, f"expression nested deeper than {MAX_DEPTH} levels")
+        try:
+            return self._convert(node)
+        finally:
+            self.depth -= 1
+
+    def _convert(self, node: ast.AST) -> Node:
+        col = getattr(node, "col_offset", 0) + self.lead
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Pow):
+                exp = self.exponent(node.right)
+                outer = self.power
+                self.power = outer * max(abs(exp), 1)
+                if self.power > MAX_EXPONENT:
+                    raise self.error(node, f"nested powers raise to the power {self.power}; "
+                                     f"at most {MAX_EXPONENT} in all")
+                try:
+                    return Pow(self.convert(node.left), exp, col)
+                finally:
+                    self.power = outer
+            op = _BINOPS.get(type(node.op))
+            if op is None:
+                raise self.error(node, f"operator {type(node.op).__name__} is not allowed")
+            return BinOp(op, self.convert(node.left), self.convert(node.right), col)
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.USub):
+                inner = self.convert(node.operand)
+                if isinstance(inner, Num):
+                    return Num(-inner.value, col)
+                return Neg(inner, col)
+            if isinstance(node.op, ast.UAdd):
+                return self.convert(node.operand)
+            raise self.error(node, f"operator {type(node.op).__name__} is not allowed")
+        if isinstance(node, ast.Constant):
+            return Num(self.number(node), col)
+        if isinstance(node, ast.Name):
+            if node.id.startswith("_"):
+                raise self.error(node, f"name {node.id!r} is not allowed (leading underscore)")
+            return Name(node.id, col)
+        if isinstance(node, ast.Attribute):
+            if node.attr != "T":
+                raise self.error(node, f"attribute '.{node.attr}' is not allowed; only '.T'")
+            return Transpose(self.convert(node.value), col)
+        if isinstance(node, ast.Call):
+            return self.call(node, col)
+        kind = type(node).__name__
+        raise self.error(node, f"{kind} is not part of docgen's math language")
+
+    def call(self, node: ast.Call, col: int) -> Node:
+        if not isinstance(node.func, ast.Name):
+            raise self.error(node, "only named functions can be called, e.g. exp(x)")
+        if node.keywords:
+            raise self.error(node, "keyword arguments are not allowed")
+        name = node.func.id
+        if name.startswith("_"):
+            raise self.error(node, f"name {name!r} is not allowed (leading underscore)")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.error(arg, "starred arguments are not allowed")
+        args = tuple(self.convert(a) for a in node.args)
+        if name in BUILTINS:
+            lo, hi = BUILTINS[name]
+            if not lo <= len(args) <= hi:
+                want = str(lo) if lo == hi else f"{lo} or {hi}"
+                raise self.error(node, f"{name}() takes {want} argument(s), got {len(args)}")
+            if name == "D" and not isinstance(args[1], Name):
+                raise self.error(node, "D(f, x) differentiates with respect to a symbol x")
+        return Call(name, args, col)
+
+    def number(self, node: ast.Constant) -> Fraction:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(node, f"literal {type(value).__name__} is not allowed; only numbers")
+        start = node.col_offset
+        end = getattr(node, "end_col_offset", None) or start
+        digits = sum(ch.isdigit() for ch in self.text[start:end])
+        if digits > MAX_DIGITS:
+            raise self.error(node, f"number literal has {digits} digits; at most {MAX_DIGITS}")
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise self.error(node, "number literal is not finite")
+            out = Fraction(self.text[start:end]) if end > start else Fraction(value)
+        else:
+            out = Fraction(value)
+        if abs(out.numerator) > MAX_MAGNITUDE or out.denominator > MAX_MAGNITUDE:
+            raise self.error(node, f"number literal is too large or too small (limit {MAX_MAGNITUDE:.0e})")
+        return out
+
+    def exponent(self, node: ast.AST) -> Fraction:
+        try:
+            value = self.convert(node)
+        except ParseError:
+            raise
+        if not isinstance(value, Num):
+            raise self.error(node, "an exponent must be a number literal, e.g. x**2")
+        exp = value.value
+        if abs(exp) > MAX_EXPONENT or exp.denominator not in (1, 2):
+            raise self.error(
+                node, f"exponent {exp} not allowed: integers or halves up to {MAX_EXPONENT}"
+            )
+        return exp

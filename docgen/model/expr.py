@@ -1,0 +1,174 @@
+"""The expression tree of docgen's math language: small, frozen, independent of SymPy.
+
+Parsing produces these nodes; shape inference, exact (SymPy) evaluation, numeric (NumPy)
+evaluation and printing all walk the same tree, so what is printed is what was checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+from fractions import Fraction
+from typing import Any, Iterator
+
+
+@dataclass(frozen=True)
+class Node:
+    """Base of all expression nodes. `col` is the 0-based offset in the source text."""
+
+    def children(self) -> tuple[Node, ...]:
+        return ()
+
+    def walk(self) -> Iterator[Node]:
+        """This node and all its descendants, parents first."""
+        yield self
+        for child in self.children():
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    value: Fraction
+    col: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    name: str
+    col: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    arg: Node
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True)
+class BinOp(Node):
+    """`+ - * / @`. `*` and `/` scale by a scalar or act elementwise; `@` is the matrix product."""
+
+    op: str
+    left: Node
+    right: Node
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+
+@dataclass(frozen=True)
+class Pow(Node):
+    """A power with a literal exponent; elementwise for vectors and matrices."""
+
+    base: Node
+    exp: Fraction
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.base,)
+
+
+@dataclass(frozen=True)
+class Transpose(Node):
+    arg: Node
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.arg,)
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A built-in (`exp`, `diag`, `D`, `d`, ...) or a declared generic function."""
+
+    func: str
+    args: tuple[Node, ...]
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return self.args
+
+
+def names_in(node: Node) -> set[str]:
+    """Every name referenced by the tree (symbols, definitions, dimensions)."""
+    return {n.name for n in node.walk() if isinstance(n, Name)}
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2}
+
+
+def unparse(node: Node) -> str:
+    """The tree in docgen's own syntax; parse(unparse(t)) == t."""
+    return _unparse(node, 0)
+
+
+def _unparse(node: Node, outer: int) -> str:
+    if isinstance(node, Num):
+        v = node.value
+        text = str(v.numerator) if v.denominator == 1 else _decimal(v)
+        return f"({text})" if (v < 0 or "/" in text) and outer > 0 else text
+    if isinstance(node, Name):
+        return node.name
+    if isinstance(node, Neg):
+        text = "-" + _unparse(node.arg, 3)
+        return f"({text})" if outer > 1 else text
+    if isinstance(node, Transpose):
+        return _unparse(node.arg, 5) + ".T"  # a power below gets parentheses (outer 5)
+    if isinstance(node, Pow):
+        v = node.exp
+        # exponents are integers or halves, both exact as decimals
+        exp = str(v.numerator) if v.denominator == 1 else str(float(v))
+        if v < 0:
+            exp = f"({exp})"
+        text = _unparse(node.base, 6) + "**" + exp
+        return f"({text})" if outer >= 5 else text  # (x**2)**3 and (x**2).T need them
+    if isinstance(node, Call):
+        return f"{node.func}({', '.join(_unparse(a, 0) for a in node.args)})"
+    assert isinstance(node, BinOp)
+    prec = _PRECEDENCE[node.op]
+    text = f"{_unparse(node.left, prec)} {node.op} {_unparse(node.right, prec + 1)}"
+    return f"({text})" if prec < outer else text
+
+
+def _decimal(v: Fraction) -> str:
+    """A fraction as the decimal literal it was parsed from (denominators of 2s and 5s only)."""
+    d = v.denominator
+    twos = fives = 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    if d != 1:
+        return f"{v.numerator}/{v.denominator}"  # not from a literal; reads back as a division
+    places = max(twos, fives)
+    scaled = abs(v.numerator) * 10**places // v.denominator
+    digits = str(scaled).rjust(places + 1, "0")
+    sign = "-" if v < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+# -- a tree as data, for keys ---------------------------------------------------------------
+def tree_data(node: Any) -> Any:
+    """An expression tree as plain data, without source columns (two trees that compare equal
+    give equal data)."""
+    if isinstance(node, Node):
+        return [type(node).__name__, *(tree_data(getattr(node, f.name)) for f in fields(node)
+                                       if f.name != "col")]
+    if isinstance(node, tuple):
+        return [tree_data(x) for x in node]
+    if isinstance(node, Fraction):
+        return str(node)
+    return node
+
+
+def tree_key(tree: Node) -> str:
+    """A hash of the tree as data (the verdict cache's and the example's key of a tree)."""
+    data = json.dumps(tree_data(tree), separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()

@@ -1,0 +1,469 @@
+"""Loaded data -> Derivation model: schema validation, names, parsing and shapes.
+
+All problems of a file are collected and reported together, each with its line.
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Callable
+
+import jsonschema_rs
+
+from ..model.errors import DocgenError, Location, ModelError, ParseError, raise_all
+from ..model.expr import BinOp, Call, Name, Node, Transpose
+from .load import Document
+from ..model.derivation import (
+    SCALAR,
+    Assumption,
+    CheckSettings,
+    Definition,
+    Derivation,
+    DimSpec,
+    Example,
+    Expr,
+    Function,
+    Part,
+    Shape,
+    Source,
+    Step,
+    Symbol,
+    size_of,
+)
+from ..lang.parse import BUILTINS, parse_expr, split_equation
+from ..lang.shapes import Scope, infer, show
+
+RESERVED = frozenset(BUILTINS) | {"T", "t", "pi", "e", "E", "I"}
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema of derivation files, shipped inside the package."""
+    text = resources.files("docgen").joinpath("schema/derivation.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def build_derivation(doc: Document) -> Derivation:
+    """Validate a loaded document and build its model.
+
+    Raises:
+        DocgenError: every problem found, each with file and line.
+    """
+    _validate_schema(doc)
+    return _Builder(doc).build()
+
+
+@lru_cache(maxsize=1)
+def _fast_validator() -> Any:
+    """The schema compiled by jsonschema-rs: a yes/no answer in microseconds for the files that
+    are valid (almost all of them)."""
+    return jsonschema_rs.validator_for(schema())
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    """The reference validator (jsonschema): it decides, and words the errors, of every file
+    the fast one does not accept."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema())
+
+
+def _validate_schema(doc: Document) -> None:
+    try:
+        if _fast_validator().is_valid(doc.data):
+            return
+    except (ValueError, TypeError, OverflowError):  # a value it cannot take (NaN, a huge integer)
+        pass
+    validator = _validator()
+    errors: list[DocgenError] = []
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        path = tuple(err.absolute_path)
+        where = "/".join(map(str, path)) or "top level"
+        message = _schema_message(err)
+        errors.append(ModelError(f"{where}: {message}", doc.loc(*path)))
+    raise_all(errors)
+
+
+def _schema_message(err: Any) -> str:  # a jsonschema.ValidationError
+    if err.validator == "additionalProperties":
+        return err.message.replace("Additional properties are not allowed", "unknown key(s)")
+    if err.validator == "oneOf" and not err.absolute_path:
+        return "give either 'claim' and 'steps', or 'parts' (a list of claims with steps)"
+    if err.validator == "type" and not err.absolute_path and len(repr(err.instance)) > _SHORT:
+        # e.g. a symlink to some other text file: say what is wrong, do not repeat the file
+        return f"a derivation file is a YAML mapping (id: ..., title: ...), not {_kind(err.instance)}"
+    if err.validator == "oneOf":
+        return f"{_short(err.instance)} is not a valid value here"
+    full = repr(err.instance)
+    return err.message.replace(full, _short(err.instance)) if len(full) > _SHORT else err.message
+
+
+_SHORT = 60  # characters of a value quoted in a message
+
+
+def _short(value: Any) -> str:
+    """repr(value), cut to a readable length (a message never repeats a whole file)."""
+    text = repr(value)
+    return text if len(text) <= _SHORT else text[: _SHORT - 10] + f"... ({len(text)} characters)"
+
+
+def _kind(value: Any) -> str:
+    return {str: "text", list: "a list", int: "a number", float: "a number", bool: "true/false",
+            type(None): "empty"}.get(type(value), type(value).__name__)
+
+
+class _Builder:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.data: dict[str, Any] = doc.data
+        self.errors: list[DocgenError] = []
+        self.scope = Scope(symbols={}, layout=self.data.get("layout", "denominator"))
+
+    def collect(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except DocgenError as exc:
+            self.errors.append(exc)
+            return None
+
+    def expr(self, text: str, *keys: Any, offset: int = 0, expect: Shape | None = None) -> Expr:
+        loc = self.doc.text_loc(*keys).shifted(offset)
+        tree = parse_expr(text, loc)
+        shape = infer(tree, self.scope, loc)
+        if expect is not None and shape != expect:
+            raise ModelError(f"expression has shape {show(shape)}, expected {show(expect)}", loc)
+        return Expr(text.strip(), tree, loc, shape)
+
+    def build(self) -> Derivation:
+        d = self.data
+        dims = self.dims()
+        self.scope.dims = frozenset(dims)
+        symbols = self.symbols(dims)
+        self.scope.symbols = symbols
+        functions = self.functions()
+        self.check_names(dims, symbols, functions)
+        definitions = self.definitions()
+        assumptions = self.assumptions()
+        parts = self.parts()
+        example = self.collect(lambda: self.example(dims, symbols, functions)) if "example" in d else None
+        self.errors.sort(key=lambda e: (e.location.line, e.location.column) if e.location else (0, 0))
+        raise_all(self.errors)
+        check = d.get("check", {})
+        return Derivation(
+            id=d["id"],
+            title=d["title"],
+            path=self.doc.path,
+            language=d.get("language", "en"),
+            summary=d.get("summary", ""),
+            tags=tuple(d.get("tags", ())),
+            sources=tuple(Source(**s) for s in d.get("sources", ())),
+            layout=d.get("layout", "denominator"),
+            dims=dims,
+            symbols=symbols,
+            functions=functions,
+            definitions=definitions,
+            assumptions=tuple(assumptions),
+            parts=tuple(parts),
+            example=example,
+            check=CheckSettings(
+                budget=float(check.get("budget", CheckSettings.budget)),
+                probes=int(check.get("probes", CheckSettings.probes)),
+                seed=int(check.get("seed", CheckSettings.seed)),
+            ),
+            loc=self.doc.loc(),
+            digest=self.doc.digest,
+        )
+
+    # -- declarations ---------------------------------------------------------------------
+    def dims(self) -> dict[str, DimSpec]:
+        out: dict[str, DimSpec] = {}
+        for k, (name, spec) in enumerate(self.data.get("dims", {}).items()):
+            sizes = tuple(spec.get("sizes", (2 + k, 3 + k)))
+            if all(s == 1 for s in sizes):
+                self.errors.append(ModelError(
+                    f"dims/{name}: exact-check sizes are all 1; many wrong matrix claims hold at size 1",
+                    self.doc.loc("dims", name)))
+            out[name] = DimSpec(name, sizes, spec.get("numeric", max(sizes) + 4 + k), spec.get("description", ""))
+        counts = {len(d.sizes) for d in out.values()}
+        if len(counts - {1}) > 1:
+            self.errors.append(ModelError(
+                "dims: every dimension lists the same number of sizes (or one), checked together",
+                self.doc.loc("dims")))
+        return out
+
+    def symbols(self, dims: dict[str, DimSpec]) -> dict[str, Symbol]:
+        out: dict[str, Symbol] = {}
+        raw = self.data.get("symbols", {})
+        for name, spec in raw.items():
+            shape = self.shape(spec["shape"], dims, ("symbols", name, "shape"))
+            of = tuple(spec.get("of", ()))
+            for dep in of:
+                target = raw.get(dep)
+                if target is None or "of" in target:
+                    self.errors.append(ModelError(
+                        f"symbols/{name}: 'of' names {dep!r}, which is not an independent symbol",
+                        self.doc.loc("symbols", name, "of")))
+            assume = frozenset(spec.get("assume", ()))
+            if assume & {"symmetric", "invertible"} and (shape[0] != shape[1] or shape == SCALAR):
+                self.errors.append(ModelError(
+                    f"symbols/{name}: symmetric or invertible needs a square matrix, not {show(shape)}",
+                    self.doc.loc("symbols", name, "assume")))
+            default_style = "plain" if shape == SCALAR else ("vec" if shape[1] == 1 else "bold")
+            out[name] = Symbol(name, shape, of, assume, spec.get("style", default_style),
+                               spec.get("description", ""), self.doc.loc("symbols", name))
+        return out
+
+    def shape(self, spec: Any, dims: dict[str, DimSpec], keys: tuple) -> Shape:
+        if spec == "scalar":
+            return SCALAR
+        parts = list(spec) + [1] * (2 - len(spec))
+        for p in parts:
+            if isinstance(p, str) and p not in dims:
+                self.errors.append(ModelError(f"unknown dimension {p!r}; declare it under dims", self.doc.loc(*keys)))
+        return (parts[0], parts[1])
+
+    def functions(self) -> dict[str, Function]:
+        out: dict[str, Function] = {}
+        for name, spec in self.data.get("functions", {}).items():
+            fn = Function(name, spec.get("derivative", name + "prime"), spec.get("description", ""))
+            out[name] = fn
+            self.scope.functions[name] = name
+            self.scope.functions[fn.derivative] = name
+        return out
+
+    def check_names(self, dims: dict, symbols: dict, functions: dict[str, Function]) -> None:
+        seen: dict[str, str] = {}
+        groups = [("dims", list(dims)), ("symbols", list(symbols)),
+                  ("functions", [n for f in functions.values() for n in (f.name, f.derivative)]),
+                  ("definitions", list(self.data.get("definitions", {})))]
+        for section, names in groups:
+            for name in names:
+                if name in RESERVED:
+                    self.errors.append(ModelError(f"{section}/{name}: {name!r} is a reserved name", self.doc.loc(section, name)))
+                elif name in seen:
+                    self.errors.append(ModelError(
+                        f"{section}/{name}: {name!r} is already declared under {seen[name]}", self.doc.loc(section, name)))
+                else:
+                    seen[name] = section
+
+    def definitions(self) -> dict[str, Definition]:
+        out: dict[str, Definition] = {}
+        for name, spec in self.data.get("definitions", {}).items():
+            spec = {"expr": spec} if isinstance(spec, str) else spec
+            keys = ("definitions", name) if isinstance(self.data["definitions"][name], str) else ("definitions", name, "expr")
+            e = self.collect(lambda: self.expr(spec["expr"], *keys))
+            if e is None:
+                continue
+            used = {n.name for n in e.tree.walk() if isinstance(n, Name)}
+            if name in used:
+                self.errors.append(ModelError(f"definitions/{name}: defined in terms of itself", e.loc))
+                continue
+            default_style = "plain" if e.shape == SCALAR else ("vec" if e.shape[1] == 1 else "bold")
+            out[name] = Definition(name, e, spec.get("note", ""), spec.get("style", default_style))
+            self.scope.definitions[name] = e.shape
+        return out
+
+    def equation(self, text: str, *keys: Any) -> tuple[Expr, Expr]:
+        loc = self.doc.text_loc(*keys)
+        lhs, lo, rhs, ro = split_equation(text, loc)
+        a = self.expr(lhs, *keys, offset=lo)
+        b = self.expr(rhs, *keys, offset=ro)
+        if a.shape != b.shape:
+            raise ModelError(f"the two sides have different shapes: {show(a.shape)} and {show(b.shape)}", loc)
+        return a, b
+
+    def assumptions(self) -> list[Assumption]:
+        out = []
+        for i, text in enumerate(self.data.get("assumptions", ())):
+            eq = self.collect(lambda: self.equation(text, "assumptions", i))
+            if eq:
+                out.append(Assumption(eq[0], eq[1], text, self.doc.loc("assumptions", i)))
+        return out
+
+    # -- claims and chains ------------------------------------------------------------------
+    def parts(self) -> list[Part]:
+        d = self.data
+        if "parts" in d:
+            raw = [(("parts", i), p) for i, p in enumerate(d["parts"])]
+        else:
+            raw = [((), {k: d[k] for k in ("claim", "method", "wrt", "steps") if k in d})]
+        out = []
+        labels: set[str] = set()
+        for i, (prefix, spec) in enumerate(raw):
+            label = spec.get("label", f"part-{i + 1}" if len(raw) > 1 else "main")
+            if label in labels:
+                self.errors.append(ModelError(f"duplicate part label {label!r}", self.doc.loc(*prefix)))
+            labels.add(label)
+            part = self.collect(lambda: self.part(prefix, spec, label))
+            if part is not None:
+                out.append(part)
+        return out
+
+    def part(self, prefix: tuple, spec: dict, label: str) -> Part:
+        try:
+            lhs, rhs = self.equation(spec["claim"], *prefix, "claim")
+        except DocgenError:
+            # still report the steps' own problems, then the claim's
+            for j, raw in enumerate(spec["steps"]):
+                self.collect(lambda: self.step(raw, (*prefix, "steps", j), None))
+            raise
+        method = spec.get("method", "chain")
+        wrt = spec.get("wrt", "")
+        start_shape = lhs.shape
+        if method == "differential":
+            if not (isinstance(lhs.tree, Call) and lhs.tree.func == "D"):
+                raise ModelError("a differential proof needs a claim of the form D(f, x) = ...", lhs.loc)
+            fnode, xnode = lhs.tree.args
+            assert isinstance(xnode, Name)
+            wrt = wrt or xnode.name
+            if wrt != xnode.name:
+                raise ModelError(f"wrt: {wrt!r} differs from the claim's variable {xnode.name!r}", lhs.loc)
+            start_shape = infer(fnode, self.scope, lhs.loc)
+        steps = []
+        for j, raw in enumerate(spec["steps"]):
+            keys = (*prefix, "steps", j)
+            step = self.collect(lambda: self.step(raw, keys, start_shape))
+            if step is not None:
+                steps.append(step)
+        if len(steps) == len(spec["steps"]):
+            last = steps[-1].expr
+            if method == "chain" and last.tree != rhs.tree:
+                raise ModelError(
+                    f"the chain ends at '{last.text}', not at the claim's right-hand side '{rhs.text}'", last.loc)
+            if method == "differential":
+                found = identified(last.tree, wrt, self.scope.symbols[wrt].shape, self.scope.layout)
+                if found is None:
+                    form = "(R).T @ d(x)" if self.scope.layout == "denominator" else "R @ d(x)"
+                    raise ModelError(f"a differential chain must end in the form {form} (or tr(...) of it "
+                                     f"for a matrix) so that ∂f/∂{wrt} = R can be read off", last.loc)
+                if found != rhs.tree:
+                    raise ModelError(f"the differential identifies ∂f/∂{wrt} as something other than the "
+                                     f"claim's right-hand side '{rhs.text}'", last.loc)
+        return Part(label, spec.get("title", ""), spec.get("note", ""), lhs, rhs, method, wrt,
+                    tuple(steps), self.doc.loc(*prefix, "claim"))
+
+    def step(self, raw: Any, keys: tuple, shape: Shape | None) -> Step:
+        if isinstance(raw, str):
+            raw, ekeys = {"expr": raw}, keys
+        else:
+            ekeys = (*keys, "expr")
+        e = self.expr(raw["expr"], *ekeys)
+        if shape is not None and e.shape != shape:
+            raise ModelError(f"step has shape {show(e.shape)}, but the chain has shape {show(shape)}", e.loc)
+        return Step(e, raw.get("by", ""), raw.get("note", ""), self.doc.loc(*keys))
+
+    # -- the worked example ---------------------------------------------------------------
+    def example(self, dims: dict[str, DimSpec], symbols: dict[str, Symbol], functions: dict[str, Function]) -> Example:
+        spec = self.data["example"]
+        sizes = {n: d.sizes[0] for n, d in dims.items()}
+        for n, v in spec.get("sizes", {}).items():
+            if n not in dims:
+                raise ModelError(f"example/sizes: unknown dimension {n!r}", self.doc.loc("example", "sizes", n))
+            sizes[n] = v
+        values = {}
+        for name, raw in spec.get("values", {}).items():
+            sym = symbols.get(name)
+            where = self.doc.loc("example", "values", name)
+            if sym is None or sym.generic:
+                raise ModelError(f"example/values: {name!r} is not an independent symbol", where)
+            values[name] = _matrix_value(raw, size_of(sym.shape, sizes), where)
+        diffs = {}
+        for name, raw in spec.get("differentials", {}).items():
+            sym = symbols.get(name)
+            where = self.doc.loc("example", "differentials", name)
+            if sym is None or not sym.variable:
+                raise ModelError(f"example/differentials: {name!r} is not a variable symbol", where)
+            diffs[name] = _matrix_value(raw, size_of(sym.shape, sizes), where)
+        missing = [n for n, s in symbols.items() if not s.generic and n not in values]
+        if missing:
+            raise ModelError(f"example/values: give a value for {', '.join(missing)}", self.doc.loc("example"))
+        funcs = {}
+        needed = [n for n, s in symbols.items() if s.generic] + list(functions)
+        for name in needed:
+            if name not in spec.get("functions", {}):
+                raise ModelError(f"example/functions: give a concrete function for {name!r}", self.doc.loc("example"))
+        for name, text in spec.get("functions", {}).items():
+            keys = ("example", "functions", name)
+            if name in functions:
+                saved = self.scope.locals
+                self.scope.locals = {"t": SCALAR}
+                try:
+                    funcs[name] = self.expr(text, *keys, expect=SCALAR)
+                finally:
+                    self.scope.locals = saved
+                if {n.name for n in funcs[name].tree.walk() if isinstance(n, Name)} - {"t"}:
+                    raise ModelError(f"example/functions/{name}: an elementwise function uses only t", self.doc.loc(*keys))
+            elif name in symbols and symbols[name].generic:
+                funcs[name] = self.expr(text, *keys, expect=symbols[name].shape)
+                extra = _free_names(funcs[name].tree) - set(symbols[name].of)
+                if extra:
+                    raise ModelError(f"example/functions/{name}: may use only {', '.join(symbols[name].of)}, "
+                                     f"not {', '.join(sorted(extra))}", self.doc.loc(*keys))
+            else:
+                raise ModelError(f"example/functions: {name!r} is not a generic function", self.doc.loc(*keys))
+        return Example(sizes, values, funcs, spec.get("digits", 4), spec.get("note", ""),
+                       self.doc.loc("example"), diffs)
+
+
+def _free_names(tree: Node) -> set[str]:
+    names = set()
+    for n in tree.walk():
+        if isinstance(n, Name):
+            names.add(n.name)
+    # dimension names inside ones(n) are sizes, not values
+    for n in tree.walk():
+        if isinstance(n, Call) and n.func in ("ones", "zeros", "eye"):
+            names -= {a.name for a in n.args if isinstance(a, Name)}
+    return names
+
+
+def _matrix_value(raw: Any, shape: tuple[int, int], where: Location) -> tuple[tuple[Fraction, ...], ...]:
+    rows, cols = shape
+    if not isinstance(raw, list):
+        raw = [raw]
+    if cols == 1 and all(not isinstance(r, list) for r in raw):
+        raw = [[r] for r in raw]
+    elif rows == 1 and len(raw) == cols and all(not isinstance(r, list) for r in raw):
+        raw = [raw]
+    if len(raw) != rows or any(not isinstance(r, list) or len(r) != cols for r in raw):
+        raise ModelError(f"value does not have shape {rows}×{cols}", where)
+    return tuple(tuple(_fraction(v, where) for v in row) for row in raw)
+
+
+def _fraction(v: Any, where: Location) -> Fraction:
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise ModelError(f"value {v!r} is not a number", where)
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        raise ModelError(f"value {v!r} is not finite", where)
+    try:
+        out = Fraction(str(v))
+    except (ValueError, ZeroDivisionError):
+        raise ModelError(f"value {v!r} is not a number", where) from None
+    if abs(out.numerator) > 10**12 or out.denominator > 10**12:
+        raise ModelError(f"value {v!r} is too large", where)
+    return out
+
+
+def identified(tree: Node, wrt: str, shape: Shape, layout: str) -> Node | None:
+    """R from a differential written as R.T @ d(x) (denominator) or R @ d(x) (numerator),
+    or tr(...) of that for a matrix variable; None when the tree has another form."""
+    node = tree
+    if shape[1] != 1:
+        if not (isinstance(node, Call) and node.func == "tr"):
+            return None
+        node = node.args[0]
+    if not (isinstance(node, BinOp) and node.op == "@"):
+        return None
+    dx = node.right
+    if not (isinstance(dx, Call) and dx.func == "d" and dx.args == (Name(wrt),)):
+        return None
+    if layout == "numerator":
+        return node.left
+    return node.left.arg if isinstance(node.left, Transpose) else None
+
+
+__all__ = ["build_derivation", "schema", "identified", "ParseError"]

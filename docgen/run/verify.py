@@ -130,6 +130,11 @@ def citation_order(ders: list[Derivation]) -> tuple[list[Derivation], dict[str, 
     return order, problems
 
 
+# the runner, looked up among the loaded modules rather than imported: it is loaded when workers
+# were started early (start_workers_early), and a warm run that started none need not load it
+_RUNNER = f"{__package__}.runner"
+
+
 def verify(ders: list[Derivation], budget: float | None = None, examples: bool = True,
            jobs: int = 1, cache: VerdictCache | None = None, memory_mb: int | None = None,
            meanwhile: Callable[[], None] | None = None) -> list[Result]:
@@ -145,8 +150,8 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
         meanwhile: called once, in this process, while the workers check (if anything needs
             checking): e.g. imports that the caller needs next.
     """
-    if "docgen.runner" in sys.modules:  # workers started early: they unpickle while we look up
-        sys.modules["docgen.runner"].offer_early(ders)
+    if _RUNNER in sys.modules:  # workers started early: they unpickle while we look up
+        sys.modules[_RUNNER].offer_early(ders)
     order, problems = citation_order(ders)
     settings = {"budget": budget, "examples": examples}
     cache = cache or VerdictCache(None)
@@ -181,8 +186,8 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
 
         limits = {} if memory_mb is None else {"memory_mb": memory_mb}
         run(todo, budget, examples, jobs, known=known, finished=finished, meanwhile=meanwhile, **limits)
-    if "docgen.runner" in sys.modules:  # workers started early that nothing needed
-        sys.modules["docgen.runner"].discard_early()
+    if _RUNNER in sys.modules:  # workers started early that nothing needed
+        sys.modules[_RUNNER].discard_early()
 
     results: dict[str, Result] = {}
     for der in order:

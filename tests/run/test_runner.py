@@ -184,6 +184,19 @@ def test_early_workers_offered_every_derivation_check_the_ones_picked(tmp_path):
     assert all(link.status == "proven-all" for link in out_c.links)
 
 
+def test_verify_offers_the_derivations_to_early_workers_and_stops_the_unused(der, monkeypatch):
+    """verify() finds the runner among the loaded modules (it is loaded once workers were started
+    early): it offers them every derivation before the cache is read, and afterwards stops the
+    ones nothing needed."""
+    from docgen.run.verify import verify
+
+    calls = []
+    monkeypatch.setattr(runner, "offer_early", lambda ders: calls.append(("offer", [d.id for d in ders])))
+    monkeypatch.setattr(runner, "discard_early", lambda: calls.append(("discard",)))
+    (result,) = verify([der], jobs=1)
+    assert result.passed and calls == [("offer", ["small"]), ("discard",)]
+
+
 def test_early_workers_share_frozen_objects(der, monkeypatch):
     """The zygote freezes what it imported and was given before it forks the others, so that
     their collections never write to (and copy) those shared pages."""

@@ -6,24 +6,28 @@ most follow from their chains by transitivity and need only their numeric check;
 are checked like steps. There is no barrier between links and claims, and a worker lives for
 the whole run. Only verdicts travel between processes (the workers have the derivations from
 the fork, or, for a worker started before loading, from one pickled message), never trees.
+
+Here: what is still to check and what waits for what (_Progress), the workers started early,
+and the loop that feeds the workers (_supervise). The order of the tasks is queue.py's, this
+process's handle on a worker process is handle.py's, and what runs inside one is worker.py's.
+Nothing here imports SymPy: `run` imports the checker only when no early worker has.
 """
 
 from __future__ import annotations
 
 import atexit
 import multiprocessing
-import os
-import signal
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing import connection as mp_connection
 from typing import Any, Callable
 
 from .cache import Hit
+from .handle import WorkerHandle, by_zygote_first
+from .queue import TaskQueue
 from ..model.derivation import Derivation
 from ..check.verdict import UNDECIDED, ExampleResult, Link, chain_links
-from .worker import _STATE, Task, Verdict, _early_main, _init, _worker_main, apply_verdict, verdict_of  # noqa: F401
+from .worker import Task, Verdict, _early_main, _init, apply_verdict, verdict_of
 
 HARD_MARGIN = 1.0  # seconds a worker may overrun a link's budget before it is killed
 DEFAULT_MEMORY_MB = 4096  # address-space limit of a worker
@@ -35,17 +39,6 @@ class Outcome:
     example: ExampleResult | None
     problem: str  # the example could not be evaluated
     values: dict = field(default_factory=dict)  # the example's value of each expression
-
-
-def _weight(der: Derivation) -> int:
-    """A rough cost: exact checks grow quickly with the sizes."""
-    total = 0
-    for sizes in der.size_assignments():
-        p = 1
-        for v in sizes.values():
-            p *= v
-        total += p * p
-    return total
 
 
 def _limit(ders: list[Derivation], budget: float | None, task: Task) -> float:
@@ -79,136 +72,104 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
         from ..check import example
 
     known = known or [None] * len(ders)
-    links_of = [chain_links(der) for der in ders]
-    examples_of: dict[int, tuple[ExampleResult | None, str, dict]] = {}
-    tasks: list[Task] = []
-    chains: dict[Task, list[int]] = {}  # claim -> its chain's link indices
-    blocks: dict[tuple[int, int], list[Task]] = {}  # a link still to check -> claims waiting for it
-    waiting: dict[Task, int] = {}  # claim -> how many of its chain's links are still to check
-    for i, der in enumerate(ders):
-        kn = known[i]
-        links = links_of[i]
+    progress = _Progress(ders, known, examples, finished)
+    start = progress.startable(known)
+    progress.finish_unchecked()
+    if start:
+        _init(ders, budget)
+        _supervise(ders, budget, start, jobs, memory_mb, progress.done, meanwhile)
+    return [progress.outcome(i) for i in range(len(ders))]
+
+
+class _Progress:
+    """What is known of each derivation and what is still to check: the tasks to run, the
+    claims waiting for the links of their chains, and how many tasks each derivation has left.
+    `done` records a result and returns the claims it makes ready; `finished(i, outcome)` is
+    called once everything of derivation i is known."""
+
+    def __init__(self, ders: list[Derivation], known: list[Hit | None], examples: bool,
+                 finished: Callable[[int, Outcome], None] | None):
+        self.finished = finished
+        self.links_of = [chain_links(der) for der in ders]
+        self.examples_of: dict[int, tuple[ExampleResult | None, str, dict]] = {}
+        self.tasks: list[Task] = []
+        self.chains: dict[Task, list[int]] = {}  # claim -> its chain's link indices
+        self.blocks: dict[tuple[int, int], list[Task]] = {}  # a link still to check -> claims waiting for it
+        self.waiting: dict[Task, int] = {}  # claim -> how many of its chain's links are still to check
+        for i, der in enumerate(ders):
+            self._plan(i, der, known[i], examples)
+        self.left = [0] * len(ders)  # tasks still to run, per derivation
+        for task in [*self.tasks, *self.waiting]:
+            self.left[task[0]] += 1
+
+    def _plan(self, i: int, der: Derivation, kn: Hit | None, examples: bool) -> None:
+        """Derivation i's tasks: every link not known yet (a claim waits for its chain), then
+        its example."""
+        links = self.links_of[i]
         if kn is not None:
             for k, link in kn.links.items():
                 links[k] = link
             if kn.has_example:
-                examples_of[i] = (kn.example, "", kn.values)
+                self.examples_of[i] = (kn.example, "", kn.values)
         for k, link in enumerate(links):
             if kn is not None and k in kn.links:
                 continue
             if link.kind != "claim":
-                tasks.append((i, "link", k))
-                continue
-            claim = (i, "claim", k)
-            chains[claim] = [j for j, c in enumerate(links) if c.part == link.part and c.kind != "claim"]
-            todo = [j for j in chains[claim] if kn is None or j not in kn.links]
-            waiting[claim] = len(todo)
-            for j in todo:
-                blocks.setdefault((i, j), []).append(claim)
-        if examples and der.example is not None and i not in examples_of:
-            tasks.append((i, "example", 0))
+                self.tasks.append((i, "link", k))
+            else:
+                self._wait_for_chain((i, "claim", k), kn)
+        if examples and der.example is not None and i not in self.examples_of:
+            self.tasks.append((i, "example", 0))
 
-    left = [0] * len(ders)  # tasks still to run, per derivation
-    for task in [*tasks, *waiting]:
-        left[task[0]] += 1
+    def _wait_for_chain(self, claim: Task, kn: Hit | None) -> None:
+        """The claim waits for the links of its part's chain that are not known yet."""
+        i, _, k = claim
+        links = self.links_of[i]
+        self.chains[claim] = [j for j, c in enumerate(links) if c.part == links[k].part and c.kind != "claim"]
+        todo = [j for j in self.chains[claim] if kn is None or j not in kn.links]
+        self.waiting[claim] = len(todo)
+        for j in todo:
+            self.blocks.setdefault((i, j), []).append(claim)
 
-    def outcome(i: int) -> Outcome:
-        return Outcome(links_of[i], *examples_of.get(i, (None, "", {})))
+    def startable(self, known: list[Hit | None]) -> list[tuple[Task, Any]]:
+        """The tasks that can start at once, with their payloads: the claims whose chains are
+        all known (from the cache), then every link and example."""
+        start = [(c, self.payload(c)) for c, n in self.waiting.items() if n == 0]
+        start += [(t, known[t[0]].values if t[1] == "example" and known[t[0]] else None) for t in self.tasks]
+        return start
 
-    def payload(claim: Task) -> dict[int, Verdict]:
-        return {j: verdict_of(links_of[claim[0]][j]) for j in chains[claim]}
+    def finish_unchecked(self) -> None:
+        """Report the derivations of which nothing was left to check."""
+        if self.finished is not None:
+            for i, left in enumerate(self.left):
+                if left == 0:
+                    self.finished(i, self.outcome(i))
 
-    def done(task: Task, result: Any) -> list[tuple[Task, Any]]:
+    def outcome(self, i: int) -> Outcome:
+        return Outcome(self.links_of[i], *self.examples_of.get(i, (None, "", {})))
+
+    def payload(self, claim: Task) -> dict[int, Verdict]:
+        """What a claim's task is sent: the verdicts of its chain's links."""
+        return {j: verdict_of(self.links_of[claim[0]][j]) for j in self.chains[claim]}
+
+    def done(self, task: Task, result: Any) -> list[tuple[Task, Any]]:
+        """Record a task's result; the claims it makes ready, with their payloads."""
         i, kind, k = task
         ready = []
         if kind == "example":
-            examples_of[i] = result
+            self.examples_of[i] = result
         else:
-            apply_verdict(links_of[i][k], result)
-            for claim in blocks.pop((i, k), []) if kind == "link" else []:
-                waiting[claim] -= 1
-                if not waiting[claim]:
-                    ready.append((claim, payload(claim)))
-        left[i] -= 1
-        if left[i] == 0 and finished is not None:
-            finished(i, outcome(i))
+            apply_verdict(self.links_of[i][k], result)
+            for claim in self.blocks.pop((i, k), []) if kind == "link" else []:
+                self.waiting[claim] -= 1
+                if not self.waiting[claim]:
+                    ready.append((claim, self.payload(claim)))
+        self.left[i] -= 1
+        if self.left[i] == 0 and self.finished is not None:
+            self.finished(i, self.outcome(i))
         return ready
 
-    # claims whose chains are all known (from the cache) can start at once
-    start = [(c, payload(c)) for c, n in waiting.items() if n == 0]
-    start += [(t, known[t[0]].values if t[1] == "example" and known[t[0]] else None) for t in tasks]
-    if finished is not None:
-        for i in range(len(ders)):
-            if left[i] == 0:
-                finished(i, outcome(i))  # nothing was left to check
-    if start:
-        _init(ders, budget)
-        _supervise(ders, budget, start, jobs, memory_mb, done, meanwhile)
-    return [outcome(i) for i in range(len(ders))]
 
-
-class _Queue:
-    """Tasks grouped by derivation. A worker keeps taking tasks of the derivation it works on
-    (its Checker, evaluators and SymPy's caches are warm there), then starts the next
-    derivation of its lane, and only then shares another derivation's remaining tasks, so that
-    one large derivation is still spread over every worker.
-
-    Lanes: the derivations, heaviest first, are cut into one contiguous stretch per worker, so
-    that each worker goes through similar derivations one after another, as a single worker
-    would (with every other derivation instead, the checking costs 5-8% more CPU: SymPy's and
-    docgen's caches are warm for fewer of them). A worker whose lane is done takes from the far
-    end of the lane with most left."""
-
-    def __init__(self, ders: list[Derivation], start: list[tuple[Task, Any]], lanes: int = 1):
-        self.groups: dict[int, deque[tuple[Task, Any]]] = {}
-        for item in start:
-            self.groups.setdefault(item[0][0], deque()).append(item)
-        order = sorted(self.groups, key=lambda i: (-_weight(ders[i]), i))
-        n, lanes = len(order), max(1, lanes)
-        self.lanes = [deque(order[k * n // lanes:(k + 1) * n // lanes]) for k in range(lanes)]
-        self.size = len(start)
-
-    def __bool__(self) -> bool:
-        return self.size > 0
-
-    def add(self, items: list[tuple[Task, Any]]) -> None:
-        """Tasks made ready by a result: first in line for their derivation."""
-        for item in reversed(items):
-            self.groups.setdefault(item[0][0], deque()).appendleft(item)
-            self.size += 1
-
-    def take(self, current: int | None, lane: int = 0) -> tuple[Task, Any]:
-        i = current if current is not None and current in self.groups else None
-        if i is None:
-            i = self._fresh(lane % len(self.lanes))
-            if i is None:  # every derivation is started: help with the one that has most left
-                i = max(self.groups, key=lambda j: len(self.groups[j]))
-                return self._pop(i, last=True)
-        return self._pop(i, last=False)
-
-    def _fresh(self, lane: int) -> int | None:
-        """The next derivation no worker has started: of this lane, else from the far end of
-        the lane with most left."""
-        for q in self.lanes:
-            while q and q[0] not in self.groups:
-                q.popleft()
-            while q and q[-1] not in self.groups:
-                q.pop()
-        if self.lanes[lane]:
-            return self.lanes[lane].popleft()
-        other = max(self.lanes, key=len)
-        return other.pop() if other else None
-
-    def _pop(self, i: int, last: bool) -> tuple[Task, Any]:
-        group = self.groups[i]
-        item = group.pop() if last else group.popleft()
-        if not group:
-            del self.groups[i]  # only derivations with tasks left stay
-        self.size -= 1
-        return item
-
-
-EARLY_ALLOWANCE = 10.0  # seconds: a worker started early may still be importing the checker
 _EARLY: dict[str, Any] = {}  # workers forked before the derivations were loaded
 
 
@@ -226,8 +187,8 @@ def start_early(n: int, budget: float | None, memory_mb: int | None = None) -> N
     first.start()
     for _, child in pipes:
         child.close()
-    workers = [_Worker(pipes[0][0], first, early=True)]
-    workers += [_Worker(conn, None, early=True, zygote=first) for conn, _ in pipes[1:]]
+    workers = [WorkerHandle(pipes[0][0], first, early=True)]
+    workers += [WorkerHandle(conn, None, early=True, zygote=first) for conn, _ in pipes[1:]]
     _EARLY.update(workers=workers, budget=budget, memory_mb=memory_mb)
     if not _EARLY.get("atexit"):
         atexit.register(discard_early)
@@ -237,7 +198,7 @@ def start_early(n: int, budget: float | None, memory_mb: int | None = None) -> N
 def discard_early() -> None:
     """Stop the early workers nobody used (a warm run needs none)."""
     _EARLY.pop("offered", None)
-    for w in _by_zygote_first(_EARLY.pop("workers", [])):
+    for w in by_zygote_first(_EARLY.pop("workers", [])):
         w.kill()
 
 
@@ -257,16 +218,16 @@ def offer_early(ders: list[Derivation]) -> None:
     _EARLY["offered"] = ders
 
 
-def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int, jobs: int) -> list[_Worker]:
+def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int, jobs: int) -> list[WorkerHandle]:
     """The early workers, given the derivations, if they were started with these settings."""
     early = _EARLY.pop("workers", [])
     offered = _EARLY.pop("offered", None)
     if not early or _EARLY.get("budget") != budget or _EARLY.get("memory_mb") != memory_mb:
-        for w in _by_zygote_first(early):
+        for w in by_zygote_first(early):
             w.kill()
         return []
     use = early[:max(jobs, 1)]
-    for w in _by_zygote_first(early[len(use):]):
+    for w in by_zygote_first(early[len(use):]):
         w.kill()
     where = {id(d): k for k, d in enumerate(offered or [])}
     message: tuple[str, Any] = ("ders", ders)
@@ -283,11 +244,6 @@ def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int, jobs: i
     return [w for w in use if not w.dead]
 
 
-def _by_zygote_first(workers: list[_Worker]) -> list[_Worker]:
-    """Workers forked by the zygote before the others: stopped while it lives, it reaps them."""
-    return sorted(workers, key=lambda w: w.proc is not None)
-
-
 DEPTH = 2  # tasks sent ahead to a worker, so that it never waits for this process between tasks
 
 
@@ -300,13 +256,13 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
     Each worker has up to DEPTH tasks sent ahead; the limit of a task runs from the answer to
     the one before it."""
     ctx = multiprocessing.get_context("fork")
-    pending = _Queue(ders, start, lanes=max(jobs, 1))
-    workers: list[_Worker] = _adopt(ders, budget, memory_mb, jobs)
+    pending = TaskQueue(ders, start, lanes=max(jobs, 1))
+    workers: list[WorkerHandle] = _adopt(ders, budget, memory_mb, jobs)
     try:
         while pending or any(w.inflight for w in workers):
             while pending:
                 if len(workers) < max(jobs, 1) and all(w.inflight for w in workers):
-                    workers.append(_Worker.fork(ctx, ders, budget, memory_mb))
+                    workers.append(WorkerHandle.fork(ctx, ders, budget, memory_mb))
                     workers[-1].lane = min(set(range(max(jobs, 1))) - {w.lane for w in workers[:-1]})
                 w = min(workers, key=lambda w: len(w.inflight))
                 if len(w.inflight) >= DEPTH:
@@ -321,164 +277,38 @@ def _supervise(ders: list[Derivation], budget: float | None, start: list[tuple[T
             timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
             ready = mp_connection.wait([w.conn for w in busy], timeout=timeout)
             for w in busy:
-                if w.conn in ready:
-                    got = w.receive()
-                    if got is None:  # only its pid: the answer is still to come
-                        continue
-                    task, answer = got
-                    if answer[0] == "ok":
-                        result = answer[1]
-                    elif answer[0] == "bug":
-                        raise RuntimeError(f"a docgen bug while checking {task}:\n{answer[1]}")
-                    else:
-                        result = _fallback(task, answer[1])
-                elif time.monotonic() >= w.deadline:
-                    task = w.inflight[0][0]
-                    w.kill()
-                    limit = _limit(ders, budget, task)
-                    result = _fallback(task, f"stopped after {limit:g} s (budget plus 1 s): the worker was killed")
-                else:
+                got = _result(w, w.conn in ready, ders, budget)
+                if got is None:
                     continue
+                task, result = got
                 if w.dead:  # what it had not started goes to another worker
                     workers.remove(w)
                     pending.add([(t, data) for t, _, data in w.inflight if t != task])
                     w.inflight.clear()
                 pending.add(done(task, result))
     finally:
-        for w in _by_zygote_first(workers):
+        for w in by_zygote_first(workers):
             w.close()
 
 
-class _Worker:
-    """A worker process that runs tasks sent over a pipe, in order, under a memory limit.
-
-    Most are forked from this process (`proc`); a worker forked by the first early worker (the
-    zygote) is not our child: it sends its pid first, and is stopped by that pid."""
-
-    def __init__(self, conn, proc=None, early: bool = False, zygote=None):  # noqa: ANN001
-        self.conn = conn
-        self.proc = proc  # a multiprocessing.Process, or None when the zygote forked it
-        self.pid: int | None = proc.pid if proc is not None else None
-        self.zygote = zygote  # the process that will fork it (when proc is None)
-        self.inflight: deque[tuple[Task, float, Any]] = deque()  # sent, not answered: the first runs
-        self.current: int | None = None  # the derivation it last worked on
-        self.lane = 0  # which stretch of the derivations it starts
-        self.deadline = 0.0  # of the task it runs
-        self.dead = False
-        # a worker started before the derivations were loaded may still be importing the
-        # checker when its first task arrives: that task's limit is longer by this much
-        self.allowance = EARLY_ALLOWANCE if early else 0.0
-
-    @classmethod
-    def fork(cls, ctx, ders: list[Derivation], budget: float | None, memory_mb: int) -> _Worker:  # noqa: ANN001
-        conn, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker_main, args=(child, ders, budget, memory_mb), daemon=True)
-        proc.start()
-        child.close()
-        return cls(conn, proc)
-
-    def start(self, task: Task, limit: float, payload: Any = None) -> None:
-        if not self.inflight:
-            self.deadline = time.monotonic() + limit + self.allowance
-        self.inflight.append((task, limit, payload))
-        self.conn.send((task, payload))
-
-    def receive(self) -> tuple[Task, tuple[str, Any]] | None:
-        """The answer to the task it runs; None if what arrived was its pid."""
-        try:
-            answer = self.conn.recv()
-        except (EOFError, OSError):
-            self.dead = True
-            self.close()
-            code = self.proc.exitcode if self.proc is not None else "unknown"
-            return self.inflight[0][0], ("crashed", f"the worker died (exit code {code})")
-        if self._pid_in(answer):
+def _result(w: WorkerHandle, answered: bool, ders: list[Derivation],
+            budget: float | None) -> tuple[Task, Any] | None:
+    """(task, result) for the task `w` runs: its answer, or, once it has overrun its limit, the
+    result of a stopped task (`w` is killed). None while it works, or when it only sent its pid.
+    A docgen bug in the worker is raised here, with its traceback."""
+    if answered:
+        got = w.receive()
+        if got is None:  # only its pid: the answer is still to come
             return None
-        task = self.inflight.popleft()[0]
-        self.allowance = 0.0
-        if self.inflight:
-            self.deadline = time.monotonic() + self.inflight[0][1]
-        return task, answer
-
-    def _pid_in(self, message: Any) -> bool:
-        """Whether `message` is the pid a worker the zygote forked sends first (it is kept)."""
-        if self.pid is None and isinstance(message, tuple) and message[0] == "pid":
-            self.pid = message[1]
-            return True
-        return False
-
-    def alive(self) -> bool:
-        if self.proc is not None:
-            return self.proc.is_alive()
-        if self.pid is None:
-            return not self.dead
-        return _running(self.pid)
-
-    def kill(self) -> None:
-        self.dead = True
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.join()
-        else:
-            try:
-                if self.pid is None and self.conn.poll(0):
-                    self._pid_in(self.conn.recv())  # its pid, sent before anything else
-            except (EOFError, OSError):
-                pass
-            if self.pid is not None:
-                _signal(self.pid)
-                _ends_within(self.conn, 1.0)  # gone once its end of the pipe is closed
-            elif self.zygote is not None and self.zygote.is_alive():
-                self.zygote.kill()  # not forked yet: it never will be
-                self.zygote.join()
-        self.conn.close()
-
-    def close(self) -> None:
-        if self.alive():
-            try:
-                self.conn.send(None)  # a polite stop
-            except OSError:
-                pass
-            if self.proc is not None:
-                self.proc.join(timeout=1)
-                if self.proc.is_alive():
-                    self.proc.kill()
-                    self.proc.join()
-            elif not _ends_within(self.conn, 1.0):
-                self.kill()
-                return
-        self.conn.close()
-
-
-def _running(pid: int) -> bool:
-    """Whether process `pid` runs (an exited one may stay a zombie when its parent is gone and
-    the system's init does not reap it)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:  # "Z": exited
-            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-
-
-def _signal(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _ends_within(conn, seconds: float) -> bool:  # noqa: ANN001
-    """Whether the worker at the other end of `conn` closes it within `seconds`."""
-    end = time.monotonic() + seconds
-    try:
-        while conn.poll(max(0.0, end - time.monotonic())):
-            conn.recv()
-    except (EOFError, OSError):
-        return True
-    return False
+        task, answer = got
+        if answer[0] == "ok":
+            return task, answer[1]
+        if answer[0] == "bug":
+            raise RuntimeError(f"a docgen bug while checking {task}:\n{answer[1]}")
+        return task, _fallback(task, answer[1])
+    if time.monotonic() >= w.deadline:
+        task = w.inflight[0][0]
+        w.kill()
+        limit = _limit(ders, budget, task)
+        return task, _fallback(task, f"stopped after {limit:g} s (budget plus 1 s): the worker was killed")
+    return None

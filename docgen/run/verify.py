@@ -9,7 +9,7 @@ from typing import Callable
 import os
 import sys
 
-from .cache import VerdictCache, derivation_keys
+from .cache import Hit, Keys, VerdictCache, derivation_keys
 from ..model.errors import DocgenError, ModelError
 from ..read.load import load_file
 from ..model.derivation import Derivation
@@ -150,45 +150,83 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
         meanwhile: called once, in this process, while the workers check (if anything needs
             checking): e.g. imports that the caller needs next.
     """
-    if _RUNNER in sys.modules:  # workers started early: they unpickle while we look up
-        sys.modules[_RUNNER].offer_early(ders)
+    runner = sys.modules.get(_RUNNER)
+    if runner is not None:  # workers started early: they unpickle while we look up
+        runner.offer_early(ders)
     order, problems = citation_order(ders)
     settings = {"budget": budget, "examples": examples}
     cache = cache or VerdictCache(None)
-    checked: dict[str, tuple[list[Link], ExampleResult | None, str]] = {}
-    todo, known, keys = [], [], {}
+    lookup = _look_up(ders, cache, settings)
+    if jobs == 0:  # automatic: one worker per task to run, up to the cores (a fork is cheap)
+        jobs = max(1, min(default_jobs(), _tasks_left(lookup, examples)))
+    if lookup.todo:
+        _check(lookup, cache, settings, budget, examples, jobs, memory_mb, meanwhile)
+    runner = sys.modules.get(_RUNNER)
+    if runner is not None:  # workers started early that nothing needed
+        runner.discard_early()
+    return _results(ders, order, problems, lookup.checked)
+
+
+@dataclass
+class _Lookup:
+    """What the verdict cache knows: derivations fully known, and the others, to check."""
+
+    checked: dict[str, tuple[list[Link], ExampleResult | None, str]] = field(default_factory=dict)
+    todo: list[Derivation] = field(default_factory=list)
+    known: list[Hit | None] = field(default_factory=list)  # what is known of each one to check
+    keys: dict[str, Keys] = field(default_factory=dict)  # by id, when there is a cache
+
+
+def _look_up(ders: list[Derivation], cache: VerdictCache, settings: dict) -> _Lookup:
+    """Each derivation's cached verdicts: all of them known, or some (or none) and the rest to check."""
+    lookup = _Lookup()
     for der in ders:
         if cache.root is None:
-            todo.append(der)
-            known.append(None)
+            lookup.todo.append(der)
+            lookup.known.append(None)
             continue
         # each link is keyed by what its verdict depends on, not by the file's bytes or by
         # what it cites: a changed note re-checks nothing, a changed step only its links
-        keys[der.id] = derivation_keys(der, settings)
-        hit = cache.get(keys[der.id], der, settings)
-        if hit is not None and len(hit.links) == len(keys[der.id].links) and hit.has_example:
-            checked[der.id] = ([hit.links[k] for k in range(len(hit.links))], hit.example, "")
+        keys = lookup.keys[der.id] = derivation_keys(der, settings)
+        hit = cache.get(keys, der, settings)
+        if hit is not None and len(hit.links) == len(keys.links) and hit.has_example:
+            lookup.checked[der.id] = ([hit.links[k] for k in range(len(hit.links))], hit.example, "")
         else:
-            todo.append(der)
-            known.append(hit)
-    if jobs == 0:  # automatic: one worker per task to run, up to the cores (a fork is cheap)
-        tasks = sum(len(chain_links(d)) - (len(k.links) if k else 0)
-                    + (examples and d.example is not None and not (k and k.has_example)) for d, k in zip(todo, known))
-        jobs = max(1, min(default_jobs(), tasks))
-    if todo:
-        from .runner import run  # imports SymPy: only when something needs checking
+            lookup.todo.append(der)
+            lookup.known.append(hit)
+    return lookup
 
-        def finished(i: int, out) -> None:  # noqa: ANN001  (written while the rest is checked)
-            der = todo[i]
-            checked[der.id] = (out.links, out.example, out.problem)
-            if not out.problem and der.id in keys:
-                cache.put(keys[der.id], der, settings, out.links, out.example, out.values)
 
-        limits = {} if memory_mb is None else {"memory_mb": memory_mb}
-        run(todo, budget, examples, jobs, known=known, finished=finished, meanwhile=meanwhile, **limits)
-    if _RUNNER in sys.modules:  # workers started early that nothing needed
-        sys.modules[_RUNNER].discard_early()
+def _tasks_left(lookup: _Lookup, examples: bool) -> int:
+    """How many links and examples are still to check."""
+    return sum(len(chain_links(d)) - (len(k.links) if k else 0)
+               + (examples and d.example is not None and not (k and k.has_example))
+               for d, k in zip(lookup.todo, lookup.known))
 
+
+def _check(lookup: _Lookup, cache: VerdictCache, settings: dict, budget: float | None,
+           examples: bool, jobs: int, memory_mb: int | None,
+           meanwhile: Callable[[], None] | None) -> None:
+    """Check what the cache did not know, in worker processes; each derivation's verdicts go
+    into `lookup.checked` (and the cache) as soon as they are all known."""
+    from .runner import run  # imports SymPy: only when something needs checking
+
+    todo, keys = lookup.todo, lookup.keys
+
+    def finished(i: int, out) -> None:  # noqa: ANN001  (written while the rest is checked)
+        der = todo[i]
+        lookup.checked[der.id] = (out.links, out.example, out.problem)
+        if not out.problem and der.id in keys:
+            cache.put(keys[der.id], der, settings, out.links, out.example, out.values)
+
+    limits = {} if memory_mb is None else {"memory_mb": memory_mb}
+    run(todo, budget, examples, jobs, known=lookup.known, finished=finished, meanwhile=meanwhile, **limits)
+
+
+def _results(ders: list[Derivation], order: list[Derivation], problems: dict[str, list[DocgenError]],
+             checked: dict[str, tuple[list[Link], ExampleResult | None, str]]) -> list[Result]:
+    """Each derivation's Result, cited ones first (a citation of one that does not verify is a
+    problem of the citing one); in the order of `ders`."""
     results: dict[str, Result] = {}
     for der in order:
         links, example, problem = checked[der.id]

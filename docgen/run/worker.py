@@ -1,7 +1,7 @@
 """What runs inside a worker process: the derivations it was given, a Checker per derivation,
-and the loop that runs the tasks sent over its pipe (runner.py starts, feeds and stops these
-processes). The first worker started early is a zygote: it imports the checker, receives the
-derivations and forks the other early workers, which share both.
+and the loop that runs the tasks sent over its pipe (runner.py and handle.py start, feed and
+stop these processes). The first worker started early is a zygote: it imports the checker,
+receives the derivations and forks the other early workers, which share both.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from docgen.run import runner
+from docgen.run import handle, worker
 from docgen.run.cache import VerdictCache, derivation_keys
 from docgen.publish.report import json_report
 from docgen.run.verify import load_corpus, verify
@@ -49,13 +49,13 @@ steps:
 def started(monkeypatch):
     """Every task handed to a worker: (derivation id, kind, link index)."""
     seen: list[tuple[str, str, int]] = []
-    original = runner._Worker.start
+    original = handle.WorkerHandle.start
 
     def start(self, task, limit, payload=None):  # noqa: ANN001
-        seen.append((runner._STATE["ders"][task[0]].id, task[1], task[2]))
+        seen.append((worker._STATE["ders"][task[0]].id, task[1], task[2]))
         return original(self, task, limit, payload)
 
-    monkeypatch.setattr(runner._Worker, "start", start)
+    monkeypatch.setattr(handle.WorkerHandle, "start", start)
     return seen
 
 

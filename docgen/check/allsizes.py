@@ -22,7 +22,8 @@ import sympy as sp
 
 from .concrete import ELEMENTWISE_SYMPY, GenericFunction
 from ..model.errors import Location
-from .exact import Atomizer, is_zero
+from .exact import Atomizer
+from .rational import is_zero
 from ..model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
 from ..model.derivation import Derivation
 from ..lang.shapes import Scope, infer

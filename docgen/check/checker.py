@@ -20,13 +20,12 @@ from typing import Iterator
 
 import numpy as np
 import sympy as sp
-from sympy.core.function import AppliedUndef
 
 from .concrete import Evaluator, Matrix
-from .exact import Atomizer, equal_entries, probe_point
+from .exact import Atomizer, describe_point, equal_entries, probe_point
 from ..model.expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
-from ..model.derivation import Derivation, Expr, Part, size_of
-from .numeric import NumericEvaluator, RandomFunctions, random_point
+from ..model.derivation import Derivation, Expr, Part
+from .numeric import NumericEvaluator, random_evaluator
 from .verdict import (  # noqa: F401  (re-exported: check is where links are made)
     FAILED,
     NUMERIC,
@@ -311,7 +310,7 @@ class Checker:
                 continue  # a pole or an irrational remains: draw again
             if va == vb:
                 return None
-            return Witness(sizes, _describe_point(point, atomizer), str(va), str(vb), True,
+            return Witness(sizes, describe_point(point, atomizer), str(va), str(vb), True,
                            (idx // shape[1], idx % shape[1]))
         return None
 
@@ -370,62 +369,7 @@ class Checker:
 
     def numeric_evaluator(self, sizes: dict[str, int], rng: np.random.Generator,
                           positive: bool = False) -> NumericEvaluator:
-        values, diffs = random_point(self.der, sizes, rng)
-        if positive:
-            values = {n: np.abs(v) + 0.5 if not self.der.symbols[n].assume & {"symmetric", "invertible"} else v
-                      for n, v in values.items()}
-        funcs = RandomFunctions(rng)
-        functions: dict[str, object] = {}
-        for fn in self.der.functions.values():
-            functions[fn.name] = funcs.elementwise()
-        for name, sym in self.der.symbols.items():
-            if sym.generic:
-                inputs = sum(int(np.prod(size_of(self.der.symbols[d].shape, sizes))) for d in sym.of)
-                functions[name] = funcs.dependent(inputs, *size_of(sym.shape, sizes))
-        ev = NumericEvaluator(self.der, sizes, values, diffs, functions)
-        return self._satisfy_assumptions(ev)
-
-    def _satisfy_assumptions(self, ev: NumericEvaluator) -> NumericEvaluator:
-        """Move one entry per linear assumption so that it holds (affine solve in that entry)."""
-        for a in self.der.assumptions:
-            target = _last_variable(a, self.der)
-            if target is None:
-                continue
-            v = ev.values[target]
-            for idx in reversed(list(np.ndindex(*v.shape))):
-                def residual(t: float) -> float:
-                    w = v.copy()
-                    w[idx] = t
-                    e = ev.with_values({**ev.values, target: w})
-                    return float((e.evaluate(a.lhs.tree) - e.evaluate(a.rhs.tree)).ravel()[0])
-                r0, r1 = residual(0.0), residual(1.0)
-                if abs(r1 - r0) > 1e-12:
-                    v = v.copy()
-                    v[idx] = -r0 / (r1 - r0)
-                    ev = ev.with_values({**ev.values, target: v})
-                    break
-        return ev
-
-
-def _last_variable(a, der: Derivation) -> str | None:  # noqa: ANN001
-    names = [n.name for e in (a.lhs, a.rhs) for n in e.tree.walk() if isinstance(n, Name) and n.name in der.symbols]
-    names = [n for n in names if not der.symbols[n].generic]
-    return names[-1] if names else None
-
-
-def _describe_point(point: dict, atomizer: Atomizer) -> dict[str, str]:
-    """Name a probe point in the user's terms: x_1 = 2, exp(x_2) = 3/2, f(x_1) = -1."""
-    inverse_exp = {e: x for x, e in atomizer.exp_symbols.items()}
-    inverse_atom = {s: a for a, s in atomizer.atoms.items()}
-    out = {}
-    for s, v in point.items():
-        if s in inverse_exp:
-            out[f"exp({inverse_exp[s]})"] = str(v)
-        elif s in inverse_atom:
-            out[user_term(inverse_atom[s])] = str(v)
-        else:
-            out[str(s)] = str(v)
-    return out
+        return random_evaluator(self.der, sizes, rng, positive)
 
 
 def _numeric_text(v: np.ndarray) -> str:
@@ -436,16 +380,3 @@ def _numeric_text(v: np.ndarray) -> str:
     if v.shape[1] == 1:
         return "[" + ", ".join(f"{float(x):.4g}" for x in v.ravel()) + "]"
     return "[" + ", ".join(f"[{r}]" for r in rows) + "]"
-
-
-def user_term(atom: sp.Basic) -> str:
-    """An atom as the user would write it: y, z_1, ∂y/∂x_2, f'(x_1), log(x_1 + x_2)."""
-    if isinstance(atom, sp.Derivative):
-        inner = user_term(atom.expr)
-        wrt = "".join(f"∂{v}" + (f"^{k}" if k > 1 else "") for v, k in atom.variable_count)
-        order = sum(k for _, k in atom.variable_count)
-        return f"∂{'^' + str(order) if order > 1 else ''}{inner}/{wrt}"
-    if isinstance(atom, AppliedUndef):
-        return type(atom).__name__  # a generic dependent y(x): its value at the point
-    return str(atom)
-

@@ -13,7 +13,7 @@ import sympy as sp
 
 from .concrete import Evaluator, to_rational
 from ..model.expr import Node, tree_key
-from ..model.derivation import Derivation, Expr
+from ..model.derivation import Derivation, Expr, Part
 from .numeric import NumericEvaluator
 from .verdict import ExampleResult, chain_start
 
@@ -34,10 +34,24 @@ def evaluate_example(der: Derivation, known: Values | None = None,
     ex = der.example
     if ex is None:
         return None
-    known = known or {}
-    computed = {} if computed is None else computed
     impl: dict[str, Node] = {name: e.tree for name, e in ex.functions.items()}
     ev = Evaluator(der, ex.sizes, impl)
+    point = _exact_point(der, ev)
+    num = _numeric(der, ex.sizes, impl)
+    result = ExampleResult(dict(ex.sizes), _given_values(der), {}, {})
+    values = _Values(ev, point, num, result, known or {}, {} if computed is None else computed)
+    _check_assumptions(der, values, result)
+    for name, d in der.definitions.items():
+        result.definitions[name] = values.value(d.expr, f"definition {name}")
+    for part in der.parts:
+        _evaluate_part(part, values, result)
+    return result
+
+
+def _exact_point(der: Derivation, ev: Evaluator) -> dict:
+    """The example's values (and differentials) as exact rationals, by SymPy symbol."""
+    ex = der.example
+    assert ex is not None
     point = {}
     for name, rows in ex.values.items():
         for s, v in zip(ev.symbols[name], (to_rational(v) for row in rows for v in row)):
@@ -46,46 +60,72 @@ def evaluate_example(der: Derivation, known: Values | None = None,
         for s, v in zip(ev.symbols[name], (to_rational(v) for row in dvals for v in row)):
             if s in ev.differentials:
                 point[ev.differentials[s]] = v
-    num = _numeric(der, ex.sizes, impl)
-    result = ExampleResult(dict(ex.sizes), {n: _floats(np.array(v, dtype=float)) for n, v in
-                                            ((n, [[float(x) for x in r] for r in rows]) for n, rows in ex.values.items())}, {}, {})
+    return point
 
-    def value(e: Expr, what: str) -> list[list[float]]:
+
+def _given_values(der: Derivation) -> dict[str, list[list[float]]]:
+    """The example's values of the symbols, as floats."""
+    ex = der.example
+    assert ex is not None
+    return {n: _floats(np.array(v, dtype=float)) for n, v in
+            ((n, [[float(x) for x in r] for r in rows]) for n, rows in ex.values.items())}
+
+
+class _Values:
+    """Expressions' values at the example: from SymPy (exact, then rounded), cross-checked
+    against the finite differences of `num`; taken from `known` when there, and all put in
+    `computed`. A disagreement is a problem of `result`."""
+
+    def __init__(self, ev: Evaluator, point: dict, num: NumericEvaluator, result: ExampleResult,
+                 known: Values, computed: Values):
+        self.ev, self.point, self.num = ev, point, num
+        self.result, self.known, self.computed = result, known, computed
+
+    def value(self, e: Expr, what: str) -> list[list[float]]:
         key = value_key(e.tree)
-        if key in known:
-            floats, differ = known[key]
+        if key in self.known:
+            floats, differ = self.known[key]
         else:
-            exact = ev.evaluate(e.tree).xreplace(point)
-            vals = np.array(exact.evalf(20).tolist(), dtype=float)
-            approx = num.evaluate(e.tree)
-            floats, differ = _floats(vals), ""
-            if vals.shape != approx.shape or not np.allclose(vals, approx, rtol=TOL, atol=TOL):
-                differ = f"SymPy gives {floats}, finite differences give {_floats(approx)}"
-        computed[key] = (floats, differ)
+            floats, differ = self._evaluate(e)
+        self.computed[key] = (floats, differ)
         if differ:
-            result.fd_agree = False
-            result.problems.append(f"{what}: {differ}")
+            self.result.fd_agree = False
+            self.result.problems.append(f"{what}: {differ}")
         return floats
 
+    def _evaluate(self, e: Expr) -> tuple[list[list[float]], str]:
+        """(value, how SymPy and finite differences disagree on it, or "")."""
+        exact = self.ev.evaluate(e.tree).xreplace(self.point)
+        vals = np.array(exact.evalf(20).tolist(), dtype=float)
+        approx = self.num.evaluate(e.tree)
+        floats, differ = _floats(vals), ""
+        if vals.shape != approx.shape or not np.allclose(vals, approx, rtol=TOL, atol=TOL):
+            differ = f"SymPy gives {floats}, finite differences give {_floats(approx)}"
+        return floats, differ
+
+
+def _check_assumptions(der: Derivation, values: _Values, result: ExampleResult) -> None:
     for a in der.assumptions:
-        lhs, rhs = value(a.lhs, f"assumption {a.text}"), value(a.rhs, f"assumption {a.text}")
+        lhs, rhs = values.value(a.lhs, f"assumption {a.text}"), values.value(a.rhs, f"assumption {a.text}")
         if not np.allclose(lhs, rhs, atol=1e-12):
             result.problems.append(f"the example's values violate the assumption {a.text}")
-    for name, d in der.definitions.items():
-        result.definitions[name] = value(d.expr, f"definition {name}")
-    for part in der.parts:
-        exprs = [chain_start(part)] + [s.expr for s in part.steps]
-        values = [value(e, f"{part.label} step {k}") for k, e in enumerate(exprs)]
-        claim = value(part.lhs, f"{part.label} claim")
-        if not np.allclose(np.array(claim), np.array(value(part.rhs, f"{part.label} claim")), rtol=1e-9, atol=1e-12):
-            result.problems.append(f"{part.label}: the claim's two sides differ at the example")
-        result.claims[part.label] = claim
-        first = np.array(values[0])
-        for k, v in enumerate(values[1:], 1):
-            if not np.allclose(first, np.array(v), rtol=1e-9, atol=1e-12):
-                result.problems.append(f"{part.label}: step {k} evaluates to {v}, the start to {values[0]}")
-        result.parts[part.label] = values
-    return result
+
+
+def _evaluate_part(part: Part, values: _Values, result: ExampleResult) -> None:
+    """A part's chain and claim at the example: every step equals the start, both sides of the
+    claim are equal."""
+    exprs = [chain_start(part)] + [s.expr for s in part.steps]
+    steps = [values.value(e, f"{part.label} step {k}") for k, e in enumerate(exprs)]
+    claim = values.value(part.lhs, f"{part.label} claim")
+    if not np.allclose(np.array(claim), np.array(values.value(part.rhs, f"{part.label} claim")),
+                       rtol=1e-9, atol=1e-12):
+        result.problems.append(f"{part.label}: the claim's two sides differ at the example")
+    result.claims[part.label] = claim
+    first = np.array(steps[0])
+    for k, v in enumerate(steps[1:], 1):
+        if not np.allclose(first, np.array(v), rtol=1e-9, atol=1e-12):
+            result.problems.append(f"{part.label}: step {k} evaluates to {v}, the start to {steps[0]}")
+    result.parts[part.label] = steps
 
 
 def value_key(tree: Node) -> str:

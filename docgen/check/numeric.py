@@ -2,7 +2,8 @@
 
 This is the independent witness: it never sees SymPy's differentiation. `D(f, x)` is a
 central-difference Jacobian of the numeric evaluation of f; `d(f)` a directional difference
-along the random differentials. Generic functions get random smooth concrete stand-ins.
+along the random differentials. Generic functions get random smooth concrete stand-ins, and a
+random point is moved so that the linear assumptions hold (random_evaluator).
 
 Values are arrays of shape (..., rows, cols): the leading axes are a batch. A Jacobian
 perturbs every entry of x at once: f is evaluated once on a batch of all perturbed copies
@@ -246,3 +247,52 @@ def random_point(der: Derivation, sizes: dict[str, int], rng: np.random.Generato
             dv = rng.normal(0, 1, shape)
             diffs[name] = (dv + dv.T) / 2 if "symmetric" in sym.assume else dv
     return values, diffs
+
+
+def random_evaluator(der: Derivation, sizes: dict[str, int], rng: np.random.Generator,
+                     positive: bool = False) -> NumericEvaluator:
+    """An evaluator at a random point of `sizes` (positive values when asked, except for
+    symmetric and invertible matrices), random stand-ins for the generic functions, and one
+    entry per linear assumption moved so that the assumption holds."""
+    values, diffs = random_point(der, sizes, rng)
+    if positive:
+        values = {n: np.abs(v) + 0.5 if not der.symbols[n].assume & {"symmetric", "invertible"} else v
+                  for n, v in values.items()}
+    funcs = RandomFunctions(rng)
+    functions: dict[str, object] = {}
+    for fn in der.functions.values():
+        functions[fn.name] = funcs.elementwise()
+    for name, sym in der.symbols.items():
+        if sym.generic:
+            inputs = sum(int(np.prod(size_of(der.symbols[d].shape, sizes))) for d in sym.of)
+            functions[name] = funcs.dependent(inputs, *size_of(sym.shape, sizes))
+    ev = NumericEvaluator(der, sizes, values, diffs, functions)
+    return _satisfy_assumptions(ev, der)
+
+
+def _satisfy_assumptions(ev: NumericEvaluator, der: Derivation) -> NumericEvaluator:
+    """Move one entry per linear assumption so that it holds (affine solve in that entry)."""
+    for a in der.assumptions:
+        target = _last_variable(a, der)
+        if target is None:
+            continue
+        v = ev.values[target]
+        for idx in reversed(list(np.ndindex(*v.shape))):
+            def residual(t: float) -> float:
+                w = v.copy()
+                w[idx] = t
+                e = ev.with_values({**ev.values, target: w})
+                return float((e.evaluate(a.lhs.tree) - e.evaluate(a.rhs.tree)).ravel()[0])
+            r0, r1 = residual(0.0), residual(1.0)
+            if abs(r1 - r0) > 1e-12:
+                v = v.copy()
+                v[idx] = -r0 / (r1 - r0)
+                ev = ev.with_values({**ev.values, target: v})
+                break
+    return ev
+
+
+def _last_variable(a, der: Derivation) -> str | None:  # noqa: ANN001
+    names = [n.name for e in (a.lhs, a.rhs) for n in e.tree.walk() if isinstance(n, Name) and n.name in der.symbols]
+    names = [n for n in names if not der.symbols[n].generic]
+    return names[-1] if names else None

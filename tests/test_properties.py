@@ -269,7 +269,7 @@ def test_the_fast_schema_check_accepts_only_what_the_reference_validator_accepts
     fast path never lets through a file the reference validator would refuse."""
     import copy
 
-    from docgen.read.spec import _fast_validator, _validator
+    from docgen.read.schema import _fast_validator, _validator
 
     docs = _library_documents()
     doc = copy.deepcopy(data.draw(st.sampled_from(docs)))
@@ -287,13 +287,13 @@ def test_the_fast_schema_check_accepts_only_what_the_reference_validator_accepts
     try:
         fast = _fast_validator().is_valid(doc)
     except (ValueError, TypeError, OverflowError):
-        fast = False  # spec falls back to the reference validator
+        fast = False  # schema.validate falls back to the reference validator
     if fast:
         assert _validator().is_valid(doc), (how, path)
 
 
 def test_every_library_file_passes_the_fast_schema_check():
-    from docgen.read.spec import _fast_validator
+    from docgen.read.schema import _fast_validator
 
     assert all(_fast_validator().is_valid(d) for d in _library_documents())
 

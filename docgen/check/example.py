@@ -106,7 +106,8 @@ class _Values:
 
 def _check_assumptions(der: Derivation, values: _Values, result: ExampleResult) -> None:
     for a in der.assumptions:
-        lhs, rhs = values.value(a.lhs, f"assumption {a.text}"), values.value(a.rhs, f"assumption {a.text}")
+        what = f"assumption {a.text}"
+        lhs, rhs = values.value(a.lhs, what), values.value(a.rhs, what)
         if not np.allclose(lhs, rhs, atol=1e-12):
             result.problems.append(f"the example's values violate the assumption {a.text}")
 
@@ -124,7 +125,8 @@ def _evaluate_part(part: Part, values: _Values, result: ExampleResult) -> None:
     first = np.array(steps[0])
     for k, v in enumerate(steps[1:], 1):
         if not np.allclose(first, np.array(v), rtol=1e-9, atol=1e-12):
-            result.problems.append(f"{part.label}: step {k} evaluates to {v}, the start to {steps[0]}")
+            result.problems.append(
+                f"{part.label}: step {k} evaluates to {v}, the start to {steps[0]}")
     result.parts[part.label] = steps
 
 

@@ -94,8 +94,10 @@ class _Progress:
         self.examples_of: dict[int, tuple[ExampleResult | None, str, dict]] = {}
         self.tasks: list[Task] = []
         self.chains: dict[Task, list[int]] = {}  # claim -> its chain's link indices
-        self.blocks: dict[tuple[int, int], list[Task]] = {}  # a link still to check -> claims waiting for it
-        self.waiting: dict[Task, int] = {}  # claim -> how many of its chain's links are still to check
+        # a link still to check -> the claims waiting for it
+        self.blocks: dict[tuple[int, int], list[Task]] = {}
+        # claim -> how many of its chain's links are still to check
+        self.waiting: dict[Task, int] = {}
         for i, der in enumerate(ders):
             self._plan(i, der, known[i], examples)
         self.left = [0] * len(ders)  # tasks still to run, per derivation
@@ -125,7 +127,8 @@ class _Progress:
         """The claim waits for the links of its part's chain that are not known yet."""
         i, _, k = claim
         links = self.links_of[i]
-        self.chains[claim] = [j for j, c in enumerate(links) if c.part == links[k].part and c.kind != "claim"]
+        part = links[k].part
+        self.chains[claim] = [j for j, c in enumerate(links) if c.part == part and c.kind != "claim"]
         todo = [j for j in self.chains[claim] if kn is None or j not in kn.links]
         self.waiting[claim] = len(todo)
         for j in todo:
@@ -135,7 +138,8 @@ class _Progress:
         """The tasks that can start at once, with their payloads: the claims whose chains are
         all known (from the cache), then every link and example."""
         start = [(c, self.payload(c)) for c, n in self.waiting.items() if n == 0]
-        start += [(t, known[t[0]].values if t[1] == "example" and known[t[0]] else None) for t in self.tasks]
+        start += [(t, known[t[0]].values if t[1] == "example" and known[t[0]] else None)
+                  for t in self.tasks]
         return start
 
     def finish_unchecked(self) -> None:
@@ -218,7 +222,8 @@ def offer_early(ders: list[Derivation]) -> None:
     _EARLY["offered"] = ders
 
 
-def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int, jobs: int) -> list[WorkerHandle]:
+def _adopt(ders: list[Derivation], budget: float | None, memory_mb: int,
+           jobs: int) -> list[WorkerHandle]:
     """The early workers, given the derivations, if they were started with these settings."""
     early = _EARLY.pop("workers", [])
     offered = _EARLY.pop("offered", None)
@@ -310,5 +315,6 @@ def _result(w: WorkerHandle, answered: bool, ders: list[Derivation],
         task = w.inflight[0][0]
         w.kill()
         limit = _limit(ders, budget, task)
-        return task, _fallback(task, f"stopped after {limit:g} s (budget plus 1 s): the worker was killed")
+        why = f"stopped after {limit:g} s (budget plus 1 s): the worker was killed"
+        return task, _fallback(task, why)
     return None

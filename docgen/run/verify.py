@@ -178,7 +178,8 @@ class _Lookup:
 
 
 def _look_up(ders: list[Derivation], cache: VerdictCache, settings: dict) -> _Lookup:
-    """Each derivation's cached verdicts: all of them known, or some (or none) and the rest to check."""
+    """Each derivation's cached verdicts: all of them known, or some (or none) and the rest to
+    check."""
     lookup = _Lookup()
     for der in ders:
         if cache.root is None:
@@ -190,7 +191,8 @@ def _look_up(ders: list[Derivation], cache: VerdictCache, settings: dict) -> _Lo
         keys = lookup.keys[der.id] = derivation_keys(der, settings)
         hit = cache.get(keys, der, settings)
         if hit is not None and len(hit.links) == len(keys.links) and hit.has_example:
-            lookup.checked[der.id] = ([hit.links[k] for k in range(len(hit.links))], hit.example, "")
+            links = [hit.links[k] for k in range(len(hit.links))]
+            lookup.checked[der.id] = (links, hit.example, "")
         else:
             lookup.todo.append(der)
             lookup.known.append(hit)
@@ -220,10 +222,12 @@ def _check(lookup: _Lookup, cache: VerdictCache, settings: dict, budget: float |
             cache.put(keys[der.id], der, settings, out.links, out.example, out.values)
 
     limits = {} if memory_mb is None else {"memory_mb": memory_mb}
-    run(todo, budget, examples, jobs, known=lookup.known, finished=finished, meanwhile=meanwhile, **limits)
+    run(todo, budget, examples, jobs, known=lookup.known, finished=finished, meanwhile=meanwhile,
+        **limits)
 
 
-def _results(ders: list[Derivation], order: list[Derivation], problems: dict[str, list[DocgenError]],
+def _results(ders: list[Derivation], order: list[Derivation],
+             problems: dict[str, list[DocgenError]],
              checked: dict[str, tuple[list[Link], ExampleResult | None, str]]) -> list[Result]:
     """Each derivation's Result, cited ones first (a citation of one that does not verify is a
     problem of the citing one); in the order of `ders`."""

@@ -153,7 +153,8 @@ def test_verify_offers_the_derivations_to_early_workers_and_stops_the_unused(der
     from docgen.run.verify import verify
 
     calls = []
-    monkeypatch.setattr(runner, "offer_early", lambda ders: calls.append(("offer", [d.id for d in ders])))
+    monkeypatch.setattr(runner, "offer_early",
+                        lambda ders: calls.append(("offer", [d.id for d in ders])))
     monkeypatch.setattr(runner, "discard_early", lambda: calls.append(("discard",)))
     (result,) = verify([der], jobs=1)
     assert result.passed and calls == [("offer", ["small"]), ("discard",)]

@@ -1,23 +1,17 @@
-"""Checked expression trees -> LaTeX, through SymPy objects and a `LatexPrinter` subclass.
+"""SymPy objects (from `docgen.lang.symbolic`) -> LaTeX in docgen's notation.
 
-The tree of docgen's math language (`docgen.expr`) is converted to SymPy objects directly —
-never by parsing text and never with evaluation — and printed by `DocLatexPrinter`. SymPy's
-own classes are used where they exist (Symbol, MatrixSymbol, Add, Mul, MatAdd, MatMul,
-HadamardProduct, HadamardPower, Transpose, Inverse, Trace, Determinant, OneMatrix, ZeroMatrix,
-Identity, Integer, Rational); small classes below cover what SymPy lacks (the derivative in the
-document's layout, the differential, diag, elementwise functions, sums, norms, quotients).
+`DocLatexPrinter` is a `LatexPrinter` subclass with a `_print_*` method for every class an
+expression tree becomes; names are typeset by `docgen.lang.typeset`. Term order is the author's:
+sums and products are printed in argument order; parentheses follow precedence and the author's
+grouping. The `latex_*` functions at the end are what the documents call.
 
-Everything an expression of shape 1×1 becomes is a *scalar* SymPy object (a 1×1 matrix product
-is wrapped in `ScalarOf`), so that "a 1×1 factor acts as a scalar" holds for SymPy too.
-
-Term order is the author's: sums and products are built with ``evaluate=False`` and printed by
-this printer in argument order; parentheses follow precedence and the author's grouping.
+The module is a little over 400 lines: the printer is one class of some 310 lines, kept whole
+because its precedence table (`prec`) and the parenthesizing decisions of every `_print_*`
+method read against each other; splitting it by construct would put them in different files.
 """
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -30,18 +24,37 @@ from sympy.matrices.expressions import (
     Inverse,
     MatAdd,
     MatMul,
-    MatrixExpr,
     MatrixSymbol,
     OneMatrix,
     Trace,
     Transpose,
     ZeroMatrix,
 )
-from sympy.printing.latex import LatexPrinter, greek_letters_set, tex_greek_dictionary
+from sympy.printing.latex import LatexPrinter
 
 from ..model import expr as E
-from ..model.errors import DocgenError
-from ..model.derivation import SCALAR, Derivation, Expr, Shape
+from ..model.derivation import Derivation, Expr
+from .symbolic import (
+    Apply,
+    Diag,
+    Differential,
+    ElemDiv,
+    Frac,
+    Inv,
+    Neg,
+    Norm,
+    PartialD,
+    ScalarOf,
+    Sub,
+    SumAll,
+    Transposed,
+    is_matrix,
+    is_tagged,
+    make,
+    ops,
+    to_sympy,
+)
+from .typeset import greek, name_tex
 
 # -- precedence (SymPy's scale: Add 40, Mul 50, Pow 60, Func 70, Atom 1000) -----------------
 P_ADD = 40
@@ -62,268 +75,6 @@ ELEMENTWISE_TEX = {
     "softmax": r"\operatorname{softmax}",
     "logsumexp": r"\operatorname{logsumexp}",
 }
-
-# ===========================================================================================
-# SymPy classes for what SymPy lacks. Each comes as a scalar and a matrix variant sharing a
-# tag class, so the printer dispatches on the tag (`_print_PartialD` serves both).
-# Matrix variants carry their shape as the last two arguments.
-# ===========================================================================================
-
-
-class _Matrix(MatrixExpr):
-    @property
-    def shape(self):  # noqa: ANN201
-        return self.args[-2], self.args[-1]
-
-    @property
-    def ops(self) -> tuple:
-        return self.args[:-2]
-
-
-class _Scalar(sp.Expr):
-    @property
-    def ops(self) -> tuple:
-        return self.args
-
-
-class PartialD:
-    """D(f, x): the derivative of f with respect to x in the document's layout."""
-
-
-class Differential:
-    """d(f)."""
-
-
-class Diag:
-    """diag(v)."""
-
-
-class Apply:
-    """An elementwise (or vector) function applied: ops = (Str(name), arg)."""
-
-
-class Frac:
-    """a / b with a scalar b, printed as \\frac{a}{b}."""
-
-
-class ElemDiv:
-    """a / b elementwise (equal shapes), printed with \\oslash."""
-
-
-class Neg:
-    """Unary minus, as the author wrote it."""
-
-
-class Sub:
-    """A subtracted term inside a sum: a - b is Add(a, Sub(b))."""
-
-
-class SumAll:
-    """sum(v): the sum of all entries, 1ᵀv."""
-
-
-class Norm:
-    """norm(v)."""
-
-
-class ScalarOf:
-    """A 1×1 matrix expression used as the scalar it is."""
-
-
-class Transposed:
-    """The transpose of a scalar expression, as written."""
-
-
-class Inv:
-    """inv(a) of a scalar, printed a^{-1}."""
-
-
-def _pair(tag: type) -> tuple[type, type]:
-    scalar = type("Scalar" + tag.__name__, (tag, _Scalar), {})
-    matrix = type("Matrix" + tag.__name__, (tag, _Matrix), {})
-    return scalar, matrix
-
-
-_CLASSES = {tag: _pair(tag) for tag in
-            (PartialD, Differential, Diag, Apply, Frac, ElemDiv, Neg, Sub, SumAll, Norm,
-             ScalarOf, Transposed, Inv)}
-
-
-def make(tag: type, shape: tuple | None, *ops: Any) -> sp.Basic:
-    """An instance of `tag`: scalar when `shape` is None, else a matrix of that shape."""
-    scalar, matrix = _CLASSES[tag]
-    if shape is None:
-        return scalar(*ops)
-    return matrix(*ops, *shape)
-
-
-def ops(obj: sp.Basic) -> tuple:
-    return obj.ops if isinstance(obj, (_Matrix, _Scalar)) else obj.args
-
-
-def is_matrix(obj: sp.Basic) -> bool:
-    return isinstance(obj, MatrixExpr)
-
-
-# ===========================================================================================
-# Tree -> SymPy
-# ===========================================================================================
-
-
-def greek(name: str) -> str | None:
-    """The TeX of a Greek letter's name (alpha -> \\alpha, Gamma -> \\Gamma), else None."""
-    if name in tex_greek_dictionary:
-        return tex_greek_dictionary[name]
-    if name in greek_letters_set:
-        return "\\" + name
-    return None
-
-
-def _dim(d: str | int) -> sp.Expr:
-    return sp.Integer(d) if isinstance(d, int) else sp.Symbol(d)
-
-
-class Converter:
-    """Builds SymPy objects from a docgen expression tree, with nothing evaluated."""
-
-    def __init__(self, der: Derivation | None):
-        self.der = der
-        self.shapes: dict[str, Shape] = {}
-        if der is not None:
-            self.shapes.update({n: s.shape for n, s in der.symbols.items()})
-            self.shapes.update({n: d.expr.shape for n, d in der.definitions.items()})
-
-    def convert(self, node: E.Node) -> sp.Basic:
-        return getattr(self, "_" + type(node).__name__)(node)
-
-    # -- leaves --------------------------------------------------------------------------
-    def _Num(self, node: E.Num) -> sp.Basic:
-        return sp.Rational(node.value.numerator, node.value.denominator)
-
-    def _Name(self, node: E.Name) -> sp.Basic:
-        shape = self.shapes.get(node.name, SCALAR)
-        if shape == SCALAR:
-            return sp.Symbol(node.name)
-        return MatrixSymbol(node.name, _dim(shape[0]), _dim(shape[1]))
-
-    # -- operators -------------------------------------------------------------------------
-    def _Neg(self, node: E.Neg) -> sp.Basic:
-        arg = self.convert(node.arg)
-        return make(Neg, arg.shape if is_matrix(arg) else None, arg)
-
-    def _Transpose(self, node: E.Transpose) -> sp.Basic:
-        arg = self.convert(node.arg)
-        if is_matrix(arg):
-            return self._scalar(Transpose(arg))
-        if isinstance(arg, ScalarOf):
-            return make(ScalarOf, None, Transpose(ops(arg)[0]))
-        return make(Transposed, None, arg)
-
-    def _Pow(self, node: E.Pow) -> sp.Basic:
-        base = self.convert(node.base)
-        exp = sp.Rational(node.exp.numerator, node.exp.denominator)
-        if is_matrix(base):
-            return HadamardPower(base, exp)
-        return sp.Pow(base, exp, evaluate=False)
-
-    def _BinOp(self, node: E.BinOp) -> sp.Basic:
-        a, b = self.convert(node.left), self.convert(node.right)
-        ma, mb = is_matrix(a), is_matrix(b)
-        op = node.op
-        if op in "+-":
-            if op == "-":
-                b = make(Sub, b.shape if mb else None, b)
-            terms = list(a.args) if isinstance(a, (sp.Add, MatAdd)) and not isinstance(a, _Scalar) else [a]
-            terms.append(b)
-            return MatAdd(*terms) if ma else sp.Add(*terms, evaluate=False)
-        if op == "/":
-            if mb:
-                return make(ElemDiv, a.shape, a, b)
-            return make(Frac, a.shape if ma else None, a, b)
-        if op == "*" and ma and mb:
-            return HadamardProduct(*self._flat(a, HadamardProduct), b)
-        # '@', or '*' with a scalar factor: juxtaposition
-        if ma or mb:
-            return self._scalar(MatMul(*self._flat(a, (MatMul, sp.Mul)), b))
-        return sp.Mul(*self._flat(a, (sp.Mul,)), b, evaluate=False)
-
-    @staticmethod
-    def _flat(a: sp.Basic, kinds: Any) -> list:
-        """Left operands of the same kind are flattened (a b c); right ones keep their grouping."""
-        if isinstance(a, kinds) and not isinstance(a, (_Scalar, _Matrix)):
-            return list(a.args)
-        return [a]
-
-    @staticmethod
-    def _scalar(obj: sp.Basic) -> sp.Basic:
-        if is_matrix(obj) and tuple(obj.shape) == (1, 1):
-            return make(ScalarOf, None, obj)
-        return obj
-
-    # -- calls -------------------------------------------------------------------------------
-    def _Call(self, node: E.Call) -> sp.Basic:
-        f = node.func
-        if f in ("ones", "zeros", "eye"):
-            dims = []
-            for a in node.args:
-                if isinstance(a, E.Num):
-                    dims.append(sp.Integer(int(a.value)))
-                elif isinstance(a, E.Name):
-                    dims.append(sp.Symbol(a.name))
-                else:  # pragma: no cover - rejected by shape inference
-                    raise DocgenError(f"{f}() takes dimension names")
-            if f == "eye":
-                return self._scalar(Identity(dims[0]))
-            rows, cols = dims[0], dims[1] if len(dims) > 1 else sp.Integer(1)
-            cls = OneMatrix if f == "ones" else ZeroMatrix
-            return self._scalar(cls(rows, cols))
-        args = [self.convert(a) for a in node.args]
-        if f == "D":
-            return self._derivative(*args)
-        (a,) = args
-        shape = a.shape if is_matrix(a) else None
-        if f == "d":
-            return make(Differential, shape, a)
-        if f == "diag":
-            return make(Diag, (a.shape[0], a.shape[0]), a)
-        if f == "sum":
-            return make(SumAll, None, a)
-        if f == "norm":
-            return make(Norm, None, a)
-        if f == "logsumexp":
-            return make(Apply, None, Str(f), a)
-        if f == "tr":
-            return Trace(a) if shape else make(Apply, None, Str("tr"), a)
-        if f == "det":
-            return Determinant(a) if shape else make(Apply, None, Str("det"), a)
-        if f == "inv":
-            return Inverse(a) if shape else make(Inv, None, a)
-        # elementwise built-ins, softmax, and generic functions f, f'
-        return make(Apply, shape, Str(f), a)
-
-    def _derivative(self, f: sp.Basic, x: sp.Basic) -> sp.Basic:
-        fs = tuple(f.shape) if is_matrix(f) else (1, 1)
-        xs = tuple(x.shape) if is_matrix(x) else (1, 1)
-        if fs == (1, 1):
-            den = xs
-        else:
-            den = (xs[0], fs[0])
-        layout = self.der.layout if self.der is not None else "denominator"
-        if layout != "denominator":
-            den = (den[1], den[0])
-        if tuple(den) == (1, 1):
-            return make(PartialD, None, f, x)
-        return make(PartialD, den, f, x)
-
-
-def to_sympy(node: E.Node, der: Derivation | None = None) -> sp.Basic:
-    """The SymPy object for an expression tree (unevaluated, in the author's order)."""
-    return Converter(der).convert(node)
-
-
-# ===========================================================================================
-# The printer
-# ===========================================================================================
 
 
 class DocLatexPrinter(LatexPrinter):
@@ -396,41 +147,10 @@ class DocLatexPrinter(LatexPrinter):
 
     # -- names --------------------------------------------------------------------------------
     def name(self, name: str, style: str | None = None) -> str:
-        """A validated identifier typeset: greek letters, style, subscript suffix."""
-        base, _, sub = name.partition("_")
-        if not sub:
-            stem = base.rstrip("0123456789")
-            if stem and stem != base:
-                base, sub = stem, base[len(stem):]
-        style = style if style is not None else self._settings["styles"].get(name, "plain")
-        tex = self._base_name(base, style)
-        if sub:
-            tex += "_{" + self._subscript(sub) + "}"
-        return tex
-
-    @staticmethod
-    def _base_name(base: str, style: str) -> str:
-        greek_tex = greek(base)
-        if greek_tex is not None:
-            if style == "vec":
-                return r"\vec{" + greek_tex + "}"
-            if style == "bold":
-                return r"\boldsymbol{" + greek_tex + "}"
-            return greek_tex
-        if style == "vec":
-            return r"\vec{" + base + "}" if len(base) == 1 else r"\vec{\mathit{" + base + "}}"
-        if style == "bold":
-            return r"\mathbf{" + base + "}"
-        return base if len(base) == 1 else r"\mathit{" + base + "}"
-
-    @staticmethod
-    def _subscript(sub: str) -> str:
-        if sub.isdigit() or len(sub) == 1:
-            return sub
-        greek_tex = greek(sub)
-        if greek_tex is not None:
-            return greek_tex
-        return r"\text{" + sub + "}"
+        """A validated identifier typeset in `style`, by default the style of its symbol."""
+        if style is None:
+            style = self._settings["styles"].get(name, "plain")
+        return name_tex(name, style)
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return self.name(expr.name)
@@ -481,7 +201,7 @@ class DocLatexPrinter(LatexPrinter):
 
     def _is_product(self, e: sp.Basic) -> bool:
         e = self._core(e)
-        return isinstance(e, (sp.Mul, MatMul)) and not isinstance(e, (_Scalar, _Matrix)) or (
+        return isinstance(e, (sp.Mul, MatMul)) and not is_tagged(e) or (
             isinstance(e, SumAll) and self._settings["sum_style"] == "ones")
 
     def _print_Mul(self, expr: sp.Basic) -> str:
@@ -704,39 +424,8 @@ def latex_name(name: str, der: Derivation | None) -> str:
     return DocLatexPrinter(printer_settings(der)).name(name)
 
 
-def latex_shape(shape: Shape, der: Derivation | None = None) -> str:
-    """\\mathbb{R}, \\mathbb{R}^{n}, \\mathbb{R}^{n \\times m}."""
-    p = DocLatexPrinter(printer_settings(der))
+def latex_applied(name: str, der: Derivation | None, arg: str = "t") -> str:
+    """A function of the derivation applied to a scalar: f(t), f'(t), \\sigma(t)."""
+    printer = DocLatexPrinter(printer_settings(der))
+    return printer._print_Apply(make(Apply, None, Str(name), sp.Symbol(arg)))
 
-    def dim(d: str | int) -> str:
-        return str(d) if isinstance(d, int) else p.name(d, "plain")
-
-    if tuple(shape) == SCALAR:
-        return r"\mathbb{R}"
-    rows, cols = shape
-    if cols == 1:
-        return r"\mathbb{R}^{" + dim(rows) + "}"
-    return r"\mathbb{R}^{" + dim(rows) + r" \times " + dim(cols) + "}"
-
-
-def format_number(value: float | Fraction, digits: int) -> str:
-    """A number rounded to `digits` decimals, trailing zeros dropped, never -0."""
-    v = float(value)
-    if not math.isfinite(v):
-        return r"\infty" if v > 0 else (r"-\infty" if v < 0 else r"\mathrm{NaN}")
-    s = f"{v:.{max(digits, 0)}f}"
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    if s in ("-0", "-0.", ""):
-        s = "0"
-    if s.startswith("-") and float(s) == 0:
-        s = s[1:]
-    return s
-
-
-def latex_value(rows: list[list[float]], digits: int) -> str:
-    """A number, or a vector/matrix as a bmatrix, deterministically rounded."""
-    if len(rows) == 1 and len(rows[0]) == 1:
-        return format_number(rows[0][0], digits)
-    body = r" \\ ".join(" & ".join(format_number(v, digits) for v in row) for row in rows)
-    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"

@@ -216,7 +216,8 @@ def render_index(results: list[Result], templates: Path | None, svg: str | None,
     from markupsafe import Markup
 
     from ..render import katex
-    from ..render.render import Formatter, make_env
+    from ..render.formatter import Formatter
+    from ..render.render import make_env
 
     f = Formatter("html", "index page")
     notes = []

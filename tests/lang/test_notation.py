@@ -1,58 +1,13 @@
-"""Exact LaTeX per construct, in the style of SymPy's own printer tests (test_latex.py)."""
+"""Exact LaTeX per construct, in the style of SymPy's own printer tests (test_latex.py).
+
+The derivation `der` they print against is in conftest.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from docgen.lang.notation import (
-    DocLatexPrinter,
-    format_number,
-    latex_equation,
-    latex_expr,
-    latex_shape,
-    latex_value,
-    to_sympy,
-)
+from docgen.lang.notation import DocLatexPrinter, latex_equation, latex_expr
 from docgen.lang.parse import parse_expr
-
-DOC = """
-id: notation-test
-title: Notation
-language: en
-layout: denominator
-dims:
-  n: {sizes: [2, 3], numeric: 4}
-  m: {sizes: [3, 2], numeric: 3}
-symbols:
-  x: {shape: [n], style: vec}
-  y: {shape: [n], style: bold}
-  u: {shape: [n], style: plain}
-  W: {shape: [m, n], style: bold}
-  A: {shape: [n, n]}
-  alpha: {shape: scalar}
-  eta: {shape: scalar}
-  W_new: {shape: [m, n]}
-  x_1: {shape: [n]}
-  c: {shape: scalar}
-  loss: {shape: scalar, of: [x]}
-functions:
-  f: {derivative: fprime}
-definitions:
-  s: softmax(x)
-claim: D(s, x) = diag(s) - s @ s.T
-steps:
-  - diag(s) - s @ s.T
-"""
-
-
-@pytest.fixture(scope="module")
-def der(tmp_path_factory):
-    from docgen.read.load import load_file
-    from docgen.read.spec import build_derivation
-
-    path = tmp_path_factory.mktemp("notation") / "d.yaml"
-    path.write_text(DOC, encoding="utf-8")
-    return build_derivation(load_file(path))
 
 
 @pytest.fixture(scope="module")
@@ -273,43 +228,7 @@ def test_equation(der):
         r"\frac{\partial \vec{s}}{\partial \vec{x}} = \operatorname{diag}(\vec{s}) - \vec{s} \vec{s}^{\top}")
 
 
-def test_latex_shape(der):
-    assert latex_shape((1, 1), der) == r"\mathbb{R}"
-    assert latex_shape(("n", 1), der) == r"\mathbb{R}^{n}"
-    assert latex_shape(("m", "n"), der) == r"\mathbb{R}^{m \times n}"
-    assert latex_shape((3, 2), der) == r"\mathbb{R}^{3 \times 2}"
-
-
-def test_latex_value_scalar_vector_matrix():
-    assert latex_value([[0.5]], 4) == "0.5"
-    assert latex_value([[1.0], [2.0]], 4) == r"\begin{bmatrix} 1 \\ 2 \end{bmatrix}"
-    assert latex_value([[1.23456, -2.0], [0.0, 3.5]], 3) == (
-        r"\begin{bmatrix} 1.235 & -2 \\ 0 & 3.5 \end{bmatrix}")
-
-
-def test_negative_zero_is_zero():
-    assert format_number(-0.0, 3) == "0"
-    assert format_number(-0.00001, 3) == "0"
-    assert latex_value([[-1e-9, 1e-9]], 4) == r"\begin{bmatrix} 0 & 0 \end{bmatrix}"
-
-
-def test_values_deterministic_rounding():
-    assert format_number(0.12345678, 4) == "0.1235"
-    assert format_number(2.0, 0) == "2"
-    assert format_number(-1.5, 2) == "-1.5"
-
-
 # -- the printer is a proper LatexPrinter subclass ------------------------------------------
 def test_unknown_setting_rejected():
     with pytest.raises(TypeError):
         DocLatexPrinter({"no_such_setting": 1})
-
-
-def test_sympy_objects_unevaluated(der):
-    import sympy as sp
-
-    obj = to_sympy(parse_expr("diag(s) - s @ s.T"), der)
-    assert isinstance(obj, sp.MatAdd)
-    assert type(obj.args[0]).__name__ == "MatrixDiag"
-    obj = to_sympy(parse_expr("alpha + alpha"), der)
-    assert isinstance(obj, sp.Add) and len(obj.args) == 2  # not 2*alpha

@@ -1,4 +1,5 @@
-"""Rendering: every template renders every derivation; escaping per format; safety; stability."""
+"""Rendering: every template renders every derivation; safety; stability (escaping per format:
+test_escape.py)."""
 
 from __future__ import annotations
 
@@ -9,65 +10,15 @@ from pathlib import Path
 
 import markdown
 import pytest
+from renderhelp import FIRST_LONGER, FORMATS, make
 
 from docgen.model.errors import DocgenError
 from docgen.read.load import load_file
-from docgen.render.render import check_math, make_env, render_document
+from docgen.render.render import make_env, render_document
 from docgen.read.spec import build_derivation
 from docgen.run.verify import load_corpus, verify
 
 ROOT = Path(__file__).resolve().parents[2]
-FORMATS = ("latex", "html", "md")
-
-BASE = """
-id: {id}
-title: "{title}"
-language: en
-summary: "A test with $\\\\alpha$ math."
-dims:
-  n: {{sizes: [2, 3], numeric: 4}}
-symbols:
-  x: {{shape: [n], description: "input"}}
-  alpha: {{shape: scalar, assume: [constant]}}
-definitions:
-  s: softmax(x)
-parts:
-  - label: first
-    claim: D(alpha * sum(x), x) = alpha * ones(n)
-    steps:
-{first}
-  - label: second
-    claim: D(s, x) = diag(s) - s @ s.T
-    steps:
-      - expr: D(exp(x) / sum(exp(x)), x)
-        by: definition
-        note: "{note}"
-      - diag(s) - s @ s.T
-example:
-  sizes: {{n: 3}}
-  values: {{x: [1, 2, 0.5], alpha: 2}}
-  digits: 3
-"""
-FIRST = """\
-      - expr: alpha * D(sum(x), x)
-        by: linearity
-      - alpha * ones(n)"""
-FIRST_LONGER = """\
-      - expr: alpha * D(sum(x), x)
-        by: linearity
-      - expr: alpha * D(ones(n).T @ x, x)
-        by: definition
-      - alpha * ones(n)"""
-
-
-def make(tmp_path: Path, *, title: str = "Test", note: str = "Note with $x$.",
-         first: str = FIRST, name: str = "d.yaml", id: str = "render-test"):
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(BASE.format(id=id, title=title, note=note, first=first)),
-                    encoding="utf-8")
-    (res,) = verify([build_derivation(load_file(path))])
-    assert res.passed, [str(p) for p in res.problems] + [lk.status for lk in res.links]
-    return res
 
 
 @pytest.fixture(scope="module")
@@ -102,59 +53,12 @@ def test_every_derivation_shows_every_step_number(corpus):
                 assert f"\\tag{{{number}}}" in tex
 
 
-# -- escaping -------------------------------------------------------------------------------
-def test_html_escapes_title(tmp_path):
-    res = make(tmp_path, title="A <script>alert(1)</script> & B")
-    out = render_document(res, "html")
-    assert "<script>" not in out
-    assert "A &lt;script&gt;alert(1)&lt;/script&gt; &amp; B" in out
-
-
-def test_html_note_raw_html_is_text(tmp_path):
-    res = make(tmp_path, note='<script>x()</script> <img src=x onerror=y> *ok* $x$')
-    out = render_document(res, "html")
-    assert "<script>" not in out and "<img" not in out and "onerror=y>" not in out
-    assert "&lt;script&gt;" in out
-    assert "<em>ok</em>" in out
-
-
+# -- the HTML page ----------------------------------------------------------------------------
 def test_html_lang_charset_katex_css(tmp_path):
     out = render_document(make(tmp_path), "html")
     assert '<html lang="en">' in out and '<meta charset="utf-8">' in out
     assert 'href="katex/katex.min.css"' in out
     assert "<script" not in out and "http://" not in out and "https://" not in out
-
-
-def test_latex_escapes_prose(tmp_path):
-    res = make(tmp_path, title="50% of a_b & #1", note="100% a_b & #2 with $x_1$")
-    out = render_document(res, "latex")
-    assert r"50\% of a\_b \& \#1" in out
-    assert r"100\% a\_b \& \#2 with $x_1$" in out
-
-
-def test_markdown_escapes_title(tmp_path):
-    out = render_document(make(tmp_path, title="a_b *c* <d>"), "md")
-    assert out.startswith(r"# a\_b \*c\* \<d\>")
-
-
-def test_note_input_rejected(tmp_path):
-    res = make(tmp_path, note="see $\\\\input{/etc/passwd}$")
-    for fmt in FORMATS:
-        with pytest.raises(DocgenError, match=r"render-test.*\\input"):
-            render_document(res, fmt)
-
-
-@pytest.mark.parametrize("tex", [r"\write18{ls}", r"\catcode`\a=0", r"\def\x{y}", r"\csname foo\endcsname",
-                                 r"\immediate", r"^^5cinput", r"a % comment", r"\openout", r"\read",
-                                 r"\begin{filecontents}"])
-def test_dangerous_math_rejected(tex):
-    with pytest.raises(DocgenError):
-        check_math(tex, "d")
-
-
-def test_safe_math_allowed():
-    tex = r"\frac{\partial \mathbf{1}^\top \exp(x)}{\partial x} = \operatorname{diag}(s) \odot \left( a \right)"
-    assert check_math(tex, "d") == tex
 
 
 # -- markdown formulas survive markdown + arithmatex byte for byte ---------------------------

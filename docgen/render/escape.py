@@ -1,0 +1,194 @@
+"""Every format's escaping: plain text for LaTeX and Markdown, note math checked against a
+whitelist of TeX commands, and the HTML of note prose reduced to a few harmless tags.
+
+Prose (summaries, notes, descriptions) is Markdown with inline ``$...$`` math. Math inside prose
+is checked against a whitelist of TeX commands (no \\input, \\write, \\catcode, ...); raw HTML in
+prose is never passed through. Characters of the Unicode private use area the renderer uses as
+placeholders (and control characters) are removed from all text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+from ..model.errors import DocgenError
+
+
+class RenderError(DocgenError):
+    """A derivation cannot be rendered (unsafe note math, failed verification, ...)."""
+
+
+# ===========================================================================================
+# Prose: Markdown with $...$ math
+# ===========================================================================================
+
+# TeX commands allowed inside note math (what KaTeX and amsmath typeset; nothing that reads or
+# writes files, changes catcodes, defines macros or reaches the shell).
+SAFE_TEX_COMMANDS = frozenset("""
+alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi
+varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi
+Pi Sigma Upsilon Phi Psi Omega
+frac dfrac tfrac sqrt partial nabla sum prod int oint lim limsup liminf max min sup inf arg
+exp log ln sin cos tan tanh sinh cosh det dim ker Pr
+mathbf mathrm mathit mathbb mathcal mathsf mathtt boldsymbol bm vec hat bar tilde dot ddot
+overline underline widehat widetilde operatorname text textbf textit textrm
+top intercal mathsf T odot oslash otimes oplus circ cdot times div pm mp ast star bullet
+le leq ge geq ne neq approx sim simeq equiv propto in notin subset subseteq supset supseteq
+cup cap setminus emptyset forall exists neg land lor to gets mapsto rightarrow leftarrow
+Rightarrow Leftarrow Leftrightarrow leftrightarrow implies iff infty ell
+left right big Big bigg Bigg bigl bigr Bigl Bigr langle rangle lVert rVert lvert rvert
+lfloor rfloor lceil rceil vert Vert mid
+ldots cdots vdots ddots dots quad qquad
+begin end matrix pmatrix bmatrix vmatrix Vmatrix cases aligned
+displaystyle textstyle scriptstyle
+mathbf underbrace overbrace
+""".split())
+SAFE_TEX_ENVIRONMENTS = frozenset("matrix pmatrix bmatrix vmatrix Vmatrix cases aligned".split())
+_TEX_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.S)
+_TEX_ENV = re.compile(r"\\(?:begin|end)\s*\{([^}]*)\}")
+_SAFE_SYMBOL_COMMANDS = set(r", ; : ! { } | \ _ & # % $".split()) | {" "}
+
+_PROSE_TOKEN = re.compile(
+    r"(?P<code>(?P<ticks>`+)(?P<codebody>.+?)(?P=ticks))"
+    r"|\$\$(?P<display>(?:\\.|[^\\])+?)\$\$"
+    r"|(?<!\\)\$(?!\s)(?P<inline>(?:\\.|[^\\$])+?)(?<!\s)\$"
+    r"|\\(?P<escaped>[\\`*_{}\[\]()#+\-.!$<>&|~])",
+    re.S,
+)
+_PRIVATE = re.compile("[\ue000-\ue0ff\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def strip_private(text: str) -> str:
+    """`text` without private-use characters (the renderer's placeholders) and control codes."""
+    return _PRIVATE.sub("", str(text))
+
+
+def check_math(tex: str, where: str) -> str:
+    """Note math must use only whitelisted TeX commands; returns the TeX unchanged.
+
+    Raises:
+        RenderError: naming `where` and the offending command.
+    """
+    if "^^" in tex:
+        raise RenderError(f"{where}: '^^' is not allowed in note math")
+    for ch in "%#`":
+        if ch in tex:
+            raise RenderError(f"{where}: {ch!r} is not allowed in note math")
+    for m in _TEX_COMMAND.finditer(tex):
+        cmd = m.group(1)
+        if cmd.isalpha():
+            if cmd not in SAFE_TEX_COMMANDS:
+                raise RenderError(f"{where}: the TeX command \\{cmd} is not allowed in note math")
+        elif cmd not in _SAFE_SYMBOL_COMMANDS or cmd in "#%":
+            raise RenderError(f"{where}: '\\{cmd}' is not allowed in note math")
+    for m in _TEX_ENV.finditer(tex):
+        if m.group(1) not in SAFE_TEX_ENVIRONMENTS:
+            raise RenderError(f"{where}: the environment {{{m.group(1)}}} is not allowed in note math")
+    return tex
+
+
+def split_prose(text: str) -> list[tuple[str, str]]:
+    """Prose -> [(kind, text)] with kind in text, code, inline, display, escaped."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for m in _PROSE_TOKEN.finditer(text):
+        if m.start() > pos:
+            out.append(("text", text[pos:m.start()]))
+        if m.group("code") is not None:
+            out.append(("code", m.group("codebody")))
+        elif m.group("display") is not None:
+            out.append(("display", m.group("display").strip()))
+        elif m.group("inline") is not None:
+            out.append(("inline", m.group("inline")))
+        else:
+            out.append(("escaped", m.group("escaped")))
+        pos = m.end()
+    if pos < len(text):
+        out.append(("text", text[pos:]))
+    return out
+
+
+# -- LaTeX text ----------------------------------------------------------------------------
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+_TEX_UNICODE = {
+    "∈": r"$\in$", "∂": r"$\partial$", "ᵀ": r"$^{\top}$", "×": r"$\times$", "≤": r"$\leq$",
+    "≥": r"$\geq$", "≈": r"$\approx$", "✓": r"$\checkmark$", "✗": r"$\times$", "⊙": r"$\odot$",
+    "→": r"$\to$", "⇒": r"$\Rightarrow$", "∑": r"$\sum$", "·": r"$\cdot$", "−": r"$-$",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Plain text for LaTeX: special characters escaped, a few math symbols made math."""
+    text = strip_private(text)
+    return "".join(_TEX_SPECIAL.get(ch) or _TEX_UNICODE.get(ch) or ch for ch in text)
+
+
+def latex_inline_markdown(text: str) -> str:
+    """Escaped text with **bold** and *emphasis* as \\textbf and \\emph; blank lines as \\par."""
+    out = latex_escape(text)
+    out = re.sub(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", r"\\textbf{\1}", out)
+    out = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\\emph{\1}", out)
+    out = re.sub(r"\n\s*\n", "\n\\\\par\n", out)
+    return out
+
+
+# -- Markdown text -------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>~$&])")
+
+
+def md_escape(text: str) -> str:
+    """Plain text for Markdown: every punctuation Markdown might read is backslash-escaped."""
+    text = strip_private(text).replace("\r", "")
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def md_inline_math(tex: str) -> str:
+    return "$`" + tex + "`$"
+
+
+def md_display_math(tex: str) -> str:
+    return "\n```math\n" + tex + "\n```\n"
+
+
+# -- HTML prose ----------------------------------------------------------------------------
+
+_ALLOWED_TAGS = frozenset("p em strong code pre ul ol li blockquote br hr".split())
+_VOID_TAGS = frozenset({"br", "hr"})
+
+
+class _Sanitizer(HTMLParser):
+    """Re-emits only whitelisted tags, without attributes; all text escaped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _ALLOWED_TAGS:
+            self.out.append(f"<{tag}>")
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        if tag in _VOID_TAGS:
+            self.out.append(f"<{tag}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _ALLOWED_TAGS and tag not in _VOID_TAGS:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(html.escape(data, quote=False))
+
+
+def sanitize_html(fragment: str) -> str:
+    s = _Sanitizer()
+    s.feed(fragment)
+    s.close()
+    return "".join(s.out)

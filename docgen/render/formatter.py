@@ -1,0 +1,176 @@
+"""How text, prose, math and links are written in one output format (`Formatter`), and the
+filters templates may use on text they add themselves.
+
+Every formula goes through `Formatter.math`: in HTML it leaves a placeholder on the page, and
+`Formatter.finish` puts the rendered formulas in, all at once. Note prose in HTML goes through
+Markdown without raw HTML, links or images, then through the sanitizer of `escape`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import jinja2
+import markdown
+from markupsafe import Markup
+
+from ..lang.rules import RULES, describe
+from .escape import (
+    RenderError,
+    check_math,
+    latex_escape,
+    latex_inline_markdown,
+    md_display_math,
+    md_escape,
+    md_inline_math,
+    sanitize_html,
+    split_prose,
+    strip_private,
+)
+
+MathToHtml = Callable[[list[tuple[str, bool]]], list[str]]
+
+# note prose in HTML: Markdown's output, with the math pymdownx.arithmatex found in it
+_ARITHMATEX = re.compile(
+    r'<span class="arithmatex">\\\((?P<inline>.*?)\\\)</span>'
+    r'|<div class="arithmatex">\\\[(?P<display>.*?)\\\]</div>',
+    re.S,
+)
+
+
+def _markdown() -> markdown.Markdown:
+    """Markdown for note prose: math left to KaTeX, no raw HTML, no links or images."""
+    md = markdown.Markdown(
+        extensions=["pymdownx.arithmatex"],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+        output_format="html",
+    )
+    # raw HTML in prose is text, never markup
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    for name in ("link", "image_link", "image_reference", "reference", "short_reference",
+                 "short_image_ref", "autolink", "automail"):
+        if name in md.inlinePatterns:
+            md.inlinePatterns.deregister(name)
+    return md
+
+
+@dataclass
+class Formatter:
+    """How text, prose, math and links are written in one output format."""
+
+    fmt: str
+    where: str  # the derivation, for error messages
+    math_items: list[tuple[str, bool]] = field(default_factory=list)
+    cite_anchors: dict[str, str] = field(default_factory=dict)  # id -> '#claim-main' (site)
+
+    # -- math -------------------------------------------------------------------------------
+    def math(self, tex: str, display: bool = False) -> Any:
+        if self.fmt == "html":
+            self.math_items.append((tex, display))
+            return Markup(f"\ue000{len(self.math_items) - 1}\ue001")
+        if self.fmt == "latex":
+            return f"\\[ {tex} \\]" if display else f"${tex}$"
+        return md_display_math(tex) if display else md_inline_math(tex)
+
+    # -- text -------------------------------------------------------------------------------
+    def text(self, s: str) -> Any:
+        s = strip_private(s)
+        if self.fmt == "latex":
+            return latex_escape(s)
+        if self.fmt == "md":
+            return md_escape(s)
+        return s  # autoescaped by Jinja
+
+    def prose(self, s: str, what: str, inline: bool = False, loc: Any = None) -> Any:
+        """Markdown prose with $...$ math in the output format; `loc`: where the prose is."""
+        s = strip_private(s or "").replace("\r\n", "\n").strip()
+        where = f"{self.where}: {what}"
+        tokens = split_prose(s)
+        for kind, body in tokens:
+            if kind in ("inline", "display"):
+                try:
+                    check_math(body, where)
+                except RenderError as exc:
+                    raise RenderError(exc.message, loc) from None
+        if self.fmt == "html":
+            return self._html_prose(s, inline)
+        out: list[str] = []
+        for n, (kind, body) in enumerate(tokens):
+            if self.fmt == "md" and kind == "inline" and n >= 2 and tokens[n - 2][0] == "inline" \
+                    and tokens[n - 1][0] == "text" and not (tokens[n - 1][1][:1].isspace()
+                                                         or tokens[n - 1][1][-1:].isspace()):
+                # `$`a`$，$`b`$`: the dollars around "，" would pair up as math for
+                # Markdown-with-dollar-math converters; a space keeps them apart.
+                out.append(" ")
+            if kind == "text":
+                # Markdown: no raw HTML and no links or images (`[x](javascript:...)`), as in
+                # the HTML output, whose sanitizer keeps no <a> or <img>
+                out.append(latex_inline_markdown(body) if self.fmt == "latex"
+                           else body.replace("<", "&lt;").replace("[", "\\["))
+            elif kind == "code":
+                out.append(r"\texttt{" + latex_escape(body) + "}" if self.fmt == "latex" else "`" + body + "`")
+            elif kind == "escaped":
+                out.append(latex_escape(body) if self.fmt == "latex" else "\\" + body)
+            else:
+                out.append(self.math(body, kind == "display"))
+        return "".join(out).strip()
+
+    def _html_prose(self, s: str, inline: bool) -> Markup:
+        converted = _markdown().convert(s)
+        pieces: list[str] = []
+        pos = 0
+        for m in _ARITHMATEX.finditer(converted):
+            pieces.append(sanitize_html(converted[pos:m.start()]))
+            display = m.group("display") is not None
+            tex = html.unescape(m.group("display") if display else m.group("inline"))
+            pieces.append(str(self.math(tex, display)))
+            pos = m.end()
+        pieces.append(sanitize_html(converted[pos:]))
+        out = "".join(pieces)
+        if inline and out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
+            out = out[3:-4]
+        return Markup(out)
+
+    # -- links ------------------------------------------------------------------------------
+    def reason(self, by: str, language: str) -> Any:
+        if not by:
+            return ""
+        if by in RULES:
+            return self.text(describe(by, language))
+        if self.fmt == "html":
+            return Markup('<a class="cite" href="../{0}/{0}.html{1}">{0}</a>').format(
+                by, self.cite_anchors.get(by, ""))
+        if self.fmt == "md":
+            return f"[{md_escape(by)}](../{by}/{by}.md)"
+        return r"\texttt{" + latex_escape(by) + r"}~[\ref{cite:" + by + "}]"
+
+    def finish(self, rendered: str, math_to_html: MathToHtml | None) -> str:
+        if self.fmt != "html":
+            return rendered
+        if math_to_html is not None:
+            outs = list(math_to_html(list(self.math_items)))
+            if len(outs) != len(self.math_items):
+                raise RenderError(f"{self.where}: the math renderer returned {len(outs)} results "
+                                  f"for {len(self.math_items)} formulas")
+        else:
+            outs = [
+                (f'<div class="math">\\[{html.escape(tex)}\\]</div>' if display
+                 else f'<span class="math">\\({html.escape(tex)}\\)</span>')
+                for tex, display in self.math_items
+            ]
+        return re.sub("\ue000(\\d+)\ue001", lambda m: outs[int(m.group(1))], rendered)
+
+
+def register_filters(env: jinja2.Environment, fmt: str) -> None:
+    """Filters templates may use on plain text they add themselves."""
+    if fmt == "latex":
+        env.filters["escape_text"] = latex_escape
+    elif fmt == "md":
+        env.filters["escape_text"] = md_escape
+    else:
+        env.filters["escape_text"] = lambda s: s  # autoescape does it
+    env.filters["md_math"] = md_inline_math

@@ -1,0 +1,325 @@
+"""The view model: the `doc` variable of the templates, every string in it already printed and
+escaped for its format.
+
+Every formula on the page comes from `docgen.lang.notation` (printed from the checked trees) and
+goes through `Formatter.math`, so a template cannot put a formula on the page by another route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..check.verdict import chain_start
+from ..lang import notation
+from ..lang.rules import RULES, describe
+from ..lang.typeset import latex_shape, latex_value
+from ..model.derivation import Derivation, Part
+from .formatter import Formatter
+
+# ===========================================================================================
+# Words
+# ===========================================================================================
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "summary": "Summary", "symbols": "Symbols", "symbol": "Symbol", "space": "Space",
+        "description": "Description", "layout": "Layout convention", "assumptions": "Assumptions",
+        "definitions": "Definitions", "functions": "Functions", "claim": "Claim",
+        "derivation": "Derivation", "step": "Step", "reason": "Reason", "verdict": "Verdict",
+        "example": "Numeric example", "inputs": "Inputs", "value": "Value", "sources": "Sources",
+        "references": "Cited derivations", "draft": "DRAFT: this derivation does not verify",
+        "failed": "failed", "witness": "counterexample", "hence": "hence",
+        "start": "start", "evaluated": "Each expression of the chain evaluated at the inputs",
+        "problems": "Problems", "entry": "entry", "left": "left", "right": "right",
+        "sizes": "sizes", "elementwise": "applied elementwise", "derivative": "derivative",
+        "given": "given", "tags": "Tags", "rounded": "rounded to {digits} decimals",
+        "generic": "a generic function of",
+    },
+    "zh": {
+        "summary": "摘要", "symbols": "符号", "symbol": "符号", "space": "空间",
+        "description": "说明", "layout": "布局约定", "assumptions": "假设",
+        "definitions": "定义", "functions": "函数", "claim": "结论",
+        "derivation": "推导", "step": "步骤", "reason": "依据", "verdict": "验证",
+        "example": "数值示例", "inputs": "输入", "value": "数值", "sources": "参考资料",
+        "references": "引用的推导", "draft": "草稿：此推导未通过验证",
+        "failed": "失败", "witness": "反例", "hence": "因此",
+        "start": "起点", "evaluated": "链中每个表达式在输入处的值",
+        "problems": "问题", "entry": "元素", "left": "左边", "right": "右边",
+        "sizes": "尺寸", "elementwise": "逐元素作用", "derivative": "导数",
+        "given": "已知", "tags": "标签", "rounded": "保留 {digits} 位小数",
+        "generic": "的一般函数，自变量为",
+    },
+}
+
+LAYOUT_SENTENCE = {
+    ("en", "denominator"): (
+        r"Denominator layout: for $x \in \mathbb{R}^{m}$ and $f \in \mathbb{R}^{k}$, "
+        r"$\frac{\partial f}{\partial x}$ is an $m \times k$ matrix; the derivative of a scalar "
+        r"with respect to $x$ has the shape of $x$."),
+    ("en", "numerator"): (
+        r"Numerator layout: for $x \in \mathbb{R}^{m}$ and $f \in \mathbb{R}^{k}$, "
+        r"$\frac{\partial f}{\partial x}$ is a $k \times m$ matrix (the Jacobian); the derivative "
+        r"of a scalar with respect to $x$ has the shape of $x^{\top}$."),
+    ("zh", "denominator"): (
+        r"分母布局：对 $x \in \mathbb{R}^{m}$ 与 $f \in \mathbb{R}^{k}$，"
+        r"$\frac{\partial f}{\partial x}$ 是 $m \times k$ 矩阵；标量对 $x$ 的导数与 $x$ 同形。"),
+    ("zh", "numerator"): (
+        r"分子布局：对 $x \in \mathbb{R}^{m}$ 与 $f \in \mathbb{R}^{k}$，"
+        r"$\frac{\partial f}{\partial x}$ 是 $k \times m$ 矩阵（雅可比矩阵）；标量对 $x$ 的导数与 "
+        r"$x^{\top}$ 同形。"),
+}
+
+STATUS_MARK = {"proven-all": "✓", "proven": "✓", "numeric": "≈", "undecided": "?", "failed": "✗"}
+
+# ===========================================================================================
+# The view model
+# ===========================================================================================
+
+
+def anchor(part: str, index: int) -> str:
+    """The anchor of a chain line: stable under edits to other parts."""
+    return f"eq-{part}-{index}"
+
+
+def equation_number(der: Derivation, part_index: int, step: int) -> str:
+    """Step k of part i is numbered k with one part, i.k with several."""
+    return str(step) if len(der.parts) == 1 else f"{part_index + 1}.{step}"
+
+
+class _Page:
+    """What every section of one document's view needs: the derivation, its words, the checked
+    links and example, and the ids the chain cites (collected while the parts are built)."""
+
+    def __init__(self, result: Any, f: Formatter):
+        self.der: Derivation = result.derivation
+        self.f = f
+        self.lang = self.der.language if self.der.language in WORDS else "en"
+        self.words = WORDS[self.lang]
+        self.digits = self.der.example.digits if self.der.example is not None else 4
+        self.links = {(lk.part, lk.index, lk.kind): lk for lk in result.links}
+        self.example = result.example
+        self.cited: dict[str, str] = {}  # id -> id, in the order of the chain
+
+    def link(self, link: Any) -> dict[str, Any] | None:
+        """A checked link's verdict, evidence and counterexample."""
+        if link is None:
+            return None
+        f = self.f
+        return {
+            "status": link.status,
+            "mark": f.text(STATUS_MARK.get(link.status, "?")),
+            "failed": link.status == "failed",
+            "verdict": f.text(link.verdict(self.lang)),
+            "evidence": [f.text(e) for e in link.evidence],
+            "witness": f.text(_witness_text(link, self.words)) if link.witness is not None else "",
+        }
+
+    def value(self, rows: Any) -> Any:
+        """A value of the numeric example as math, "" when there is none."""
+        if rows is None:
+            return ""
+        return self.f.math(latex_value(rows, self.digits))
+
+
+def _witness_text(link: Any, words: dict[str, str]) -> str:
+    w = link.witness
+    if w is None:
+        return ""
+    sizes = ", ".join(f"{k} = {v}" for k, v in w.sizes.items())
+    point = "; ".join(f"{k} = {v}" for k, v in w.point.items())
+    i, j = w.entry
+    parts = [f"{words['sizes']}: {sizes}" if sizes else "", point,
+             f"{words['entry']} ({i + 1}, {j + 1}): {words['left']} {w.left}, {words['right']} {w.right}"]
+    return " — ".join(p for p in parts if p)
+
+
+def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> dict[str, Any]:
+    """The `doc` variable of the templates for one checked derivation (`refs`: the titles of
+    the derivations it may cite, by id).
+
+    The sections are built in a fixed order: HTML numbers the formulas in the order of the
+    `f.math` calls, and the references are the ids the parts cite."""
+    page = _Page(result, f)
+    der, lang, words = page.der, page.lang, page.words
+    symbols = _symbols(page)
+    functions = _functions(page)
+    definitions = _definitions(page)
+    assumptions = [{"equation": f.math(notation.latex_equation(a.lhs, a.rhs, der))}
+                   for a in der.assumptions]
+    parts = [_part_view(part, pi, page) for pi, part in enumerate(der.parts)]
+    sources = _sources(der, f)
+    references = _references(page.cited, refs, f)
+    example = _example_view(page)
+    problems = [f.text(str(p)) for p in result.problems]
+    return {
+        "id": der.id,
+        "lang": lang,
+        "words": {k: f.text(v) for k, v in words.items()},
+        "title": f.text(der.title),
+        "summary": f.prose(der.summary, "summary", loc=der.loc) if der.summary else "",
+        "tags": [f.text(t) for t in der.tags],
+        "sources": sources,
+        "layout": f.prose(LAYOUT_SENTENCE[(lang, der.layout)], "layout", inline=True),
+        "layout_name": der.layout,
+        "symbols": symbols,
+        "functions": functions,
+        "definitions": definitions,
+        "assumptions": assumptions,
+        "parts": parts,
+        "single_part": len(der.parts) == 1,
+        "example": example,
+        "references": references,
+        "draft": bool(draft and not result.passed),
+        "passed": result.passed,
+        "problems": problems,
+        "fmt": f.fmt,
+    }
+
+
+def _symbols(page: _Page) -> list[dict[str, Any]]:
+    der, f = page.der, page.f
+    symbols = []
+    for name, sym in der.symbols.items():
+        desc = sym.description
+        symbols.append({
+            "name": f.math(notation.latex_name(name, der)),
+            "shape": f.math(notation.latex_name(name, der) + r" \in " + latex_shape(sym.shape)),
+            "space": f.math(latex_shape(sym.shape)),
+            "description": f.prose(desc, f"symbol {name}", inline=True, loc=sym.loc) if desc else "",
+            "of": f.math(", ".join(notation.latex_name(o, der) for o in sym.of)) if sym.of else "",
+            "assume": f.text(", ".join(sorted(sym.assume))),
+        })
+    return symbols
+
+
+def _functions(page: _Page) -> list[dict[str, Any]]:
+    der, f = page.der, page.f
+    functions = []
+    for name, fn in der.functions.items():
+        functions.append({"name": f.math(notation.latex_applied(name, der)),
+                          "derivative": f.math(notation.latex_applied(fn.derivative, der)),
+                          "description": f.prose(fn.description, f"function {name}", inline=True)
+                          if fn.description else ""})
+    return functions
+
+
+def _definitions(page: _Page) -> list[dict[str, Any]]:
+    der, f, example = page.der, page.f, page.example
+    definitions = []
+    for name, d in der.definitions.items():
+        equation = notation.latex_name(name, der) + " = " + notation.latex_expr(d.expr, der)
+        definitions.append({
+            "name": name,
+            "equation": f.math(equation, display=True),
+            "note": f.prose(d.note, f"definition {name}", loc=d.expr.loc) if d.note else "",
+            "value": page.value(example.definitions.get(name)) if example is not None else "",
+        })
+    return definitions
+
+
+def _part_view(part: Part, pi: int, page: _Page) -> dict[str, Any]:
+    """One part: its claim, the chain from its start, and how each link was checked."""
+    der, f, lang, example = page.der, page.f, page.lang, page.example
+    values = example.parts.get(part.label) if example is not None else None
+    start_tex = notation.latex_expr(chain_start(part), der)
+    rows = _step_rows(part, pi, page, values)
+    ident = page.links.get((part.label, len(part.steps) + 1, "identification"))
+    claim_tex = notation.latex_equation(part.lhs, part.rhs, der)
+    # the aligned chain as one TeX block (LaTeX align rows; Markdown ```math aligned)
+    aligned = [start_tex + " &= " + rows[0]["tex"]] if rows else [start_tex]
+    aligned += ["&= " + r["tex"] for r in rows[1:]]
+    return {
+        "label": part.label,
+        "anchor": f"part-{part.label}",
+        "claim_anchor": f"claim-{part.label}",
+        "title": f.text(part.title) if part.title else "",
+        "note": f.prose(part.note, f"part {part.label} note", loc=part.loc) if part.note else "",
+        "claim": f.math(claim_tex, display=True),
+        "claim_tex": claim_tex,
+        "claim_link": page.link(page.links.get((part.label, 0, "claim"))),
+        "claim_value": page.value(example.claims.get(part.label)) if example is not None else "",
+        "method": part.method,
+        "differential": part.method == "differential",
+        "wrt": f.math(notation.latex_name(part.wrt, der)) if part.wrt else "",
+        "start": f.math(start_tex, display=True),
+        "start_tex": start_tex,
+        "start_value": page.value(values[0]) if values else "",
+        "start_value_tex": latex_value(values[0], page.digits) if values else "",
+        "steps": rows,
+        "aligned": aligned,
+        "identification": f.math(claim_tex, display=True) if ident is not None else "",
+        "identification_tex": claim_tex if ident is not None else "",
+        "identification_link": page.link(ident),
+        "identification_reason": f.text(describe("identification", lang)),
+    }
+
+
+def _step_rows(part: Part, pi: int, page: _Page, values: Any) -> list[dict[str, Any]]:
+    """The steps of a part's chain; the ids they cite are added to `page.cited`."""
+    der, f = page.der, page.f
+    rows = []
+    for k, step in enumerate(part.steps, 1):
+        if step.by and step.by not in RULES:
+            page.cited.setdefault(step.by, step.by)
+        step_tex = notation.latex_expr(step.expr, der)
+        has_value = values is not None and k < len(values)
+        rows.append({
+            "index": k,
+            "number": equation_number(der, pi, k),
+            "anchor": anchor(part.label, k),
+            "tex": step_tex,
+            "rhs": f.math("= " + step_tex, display=True),
+            "reason": f.reason(step.by, page.lang),
+            "note": f.prose(step.note, f"part {part.label} step {k} note", loc=step.loc) if step.note else "",
+            "link": page.link(page.links.get((part.label, k, "step"))),
+            "value": page.value(values[k]) if has_value else "",
+            "value_tex": latex_value(values[k], page.digits) if has_value else "",
+        })
+    return rows
+
+
+def _sources(der: Derivation, f: Formatter) -> list[dict[str, Any]]:
+    return [{"title": f.text(s.title), "url": s.url, "url_text": f.text(s.url),
+             "note": f.text(s.note)} for s in der.sources]
+
+
+def _references(cited: dict[str, str], refs: dict[str, str], f: Formatter) -> list[dict[str, Any]]:
+    """The derivations the chain cites, in the order of their first citation."""
+    return [{"id": cid, "title": f.text(refs.get(cid, "")),
+             "href_html": f"../{cid}/{cid}.html", "href_md": f"../{cid}/{cid}.md",
+             "href_pdf": f"../{cid}/{cid}.pdf", "id_text": f.text(cid)}
+            for cid in cited]
+
+
+def _example_view(page: _Page) -> dict[str, Any] | None:
+    """The numeric example: sizes, inputs, the functions' implementations; None without one."""
+    der, f, example, digits = page.der, page.f, page.example, page.digits
+    if der.example is None or example is None:
+        return None
+    inputs = []
+    for name in der.example.values:
+        value = latex_value(example.inputs.get(name), digits)
+        equation = notation.latex_name(name, der) + " = " + value
+        inputs.append({"name": name, "equation": f.math(equation, display=False)})
+    fun_impls = [{"equation": f.math(_function_impl(name, e, der))}
+                 for name, e in der.example.functions.items()]
+    sizes = ", ".join(f"{k} = {v}" for k, v in example.sizes.items())
+    note = der.example.note
+    return {
+        "sizes": f.math(sizes) if sizes else "",
+        "inputs": inputs,
+        "functions": fun_impls,
+        "note": f.prose(note, "example note", loc=der.example.loc or der.loc) if note else "",
+        "digits": digits,
+        "rounded": f.text(page.words["rounded"].format(digits=digits)),
+        "fd_agree": example.fd_agree,
+    }
+
+
+def _function_impl(name: str, e: Any, der: Derivation) -> str:
+    """f(t) = tanh(t) for an example's elementwise function, or y = ... for a generic symbol."""
+    if name in der.functions:
+        head = notation.latex_applied(name, der)
+    else:
+        head = notation.latex_name(name, der)
+    return head + " = " + notation.latex_expr(e, der)

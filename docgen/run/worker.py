@@ -76,7 +76,12 @@ _MAX_FD = _soft if 0 < _soft < 1 << 20 else 1 << 20  # file descriptors a worker
 def _limit_memory(memory_mb: int) -> None:
     if memory_mb:
         limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        # under a hard limit already (`ulimit -v`), the worker may lower its soft limit but not
+        # raise the hard one: stay within it instead of dying at start
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _worker_main(conn, ders: list[Derivation] | None, budget: float | None, memory_mb: int) -> None:  # noqa: ANN001

@@ -12,6 +12,7 @@ from . import __version__
 from .model.errors import DocgenError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def _inputs(p: argparse.ArgumentParser, *, jobs: bool = True, what: str = "verdict cache",
@@ -126,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     except DocgenError as exc:
         _print_error(exc)
         return exc.exit_code
+    except KeyboardInterrupt:  # Ctrl-C: one line; workers and KaTeX are stopped at exit
+        print("docgen: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_INPUT
 
 

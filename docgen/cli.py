@@ -12,6 +12,7 @@ from . import __version__
 from .model.errors import DocgenError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def _inputs(p: argparse.ArgumentParser, *, jobs: bool = True, what: str = "verdict cache",
@@ -24,6 +25,45 @@ def _inputs(p: argparse.ArgumentParser, *, jobs: bool = True, what: str = "verdi
                        help="worker processes for checking (default 0: automatic, all cores for larger sets)")
     p.add_argument("--cache", default=".docgen-cache", metavar="DIR", help=f"{what} folder (default .docgen-cache)")
     p.add_argument("--no-cache", action="store_true", help="check everything, read and write no cache")
+    p.add_argument("--strict", action="store_true",
+                   help="pass only links proven symbolically (numeric evidence alone fails)")
+    p.add_argument("--allow-undecided", action="store_true",
+                   help="let links that could not be checked (budget spent, worker died) pass; "
+                        "documents mark them 'not checked'")
+
+
+MIN_BUDGET, MAX_BUDGET = 0.01, 600.0  # seconds per link, as check.budget in a file (≤ 600)
+MIN_MEMORY_MB, MAX_MEMORY_MB = 256, 1 << 20  # a worker needs ~200 MB to start; 1 TB
+
+
+def _budget(text: str) -> float:
+    """--budget: a finite number of seconds in [MIN_BUDGET, MAX_BUDGET]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not MIN_BUDGET <= value <= MAX_BUDGET:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"{text} s: choose from {MIN_BUDGET:g} to {MAX_BUDGET:g} s")
+    return value
+
+
+def _memory(text: str) -> int:
+    """--memory: whole megabytes in [MIN_MEMORY_MB, MAX_MEMORY_MB]; no 0-means-unlimited."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of megabytes") from None
+    if not MIN_MEMORY_MB <= value <= MAX_MEMORY_MB:
+        raise argparse.ArgumentTypeError(
+            f"{text} MB: choose from {MIN_MEMORY_MB} (a checking worker needs about 200 MB to "
+            f"start) to {MAX_MEMORY_MB} MB")
+    return value
+
+
+def _policy(args: argparse.Namespace):  # noqa: ANN202  (Policy: imported late, see _verify)
+    from .check.verdict import Policy
+
+    return Policy(strict=args.strict, allow_undecided=args.allow_undecided)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,10 +73,18 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="check every link of every derivation")
     _inputs(v)
     v.add_argument("-v", "--verbose", action="store_true", help="show every link with its evidence")
-    v.add_argument("--json", metavar="FILE", help="write a machine-readable report ('-' for stdout)")
-    v.add_argument("--budget", type=float, metavar="SECONDS",
-                   help="time budget per link (a worker overrunning it by 1 s is killed; default: each file's check.budget, 10)")
-    v.add_argument("--memory", type=int, metavar="MB", help="memory limit of each checking worker (default 4096)")
+    v.add_argument("--format", choices=["text", "json"], default="text",
+                   help="the report: text (default) or json (stable, machine-readable)")
+    v.add_argument("--json", dest="format", action="store_const", const="json",
+                   help="the same as --format json")
+    v.add_argument("-o", "--output", metavar="FILE",
+                   help="write the report to FILE instead of standard output (never over an input, "
+                        "nor over a file that is not a docgen report)")
+    v.add_argument("--budget", type=_budget, metavar="SECONDS",
+                   help="time budget per link, 0.01-600 (a worker overrunning it by 1 s is killed; "
+                        "default: each file's check.budget, 10)")
+    v.add_argument("--memory", type=_memory, metavar="MB",
+                   help=f"memory limit of each checking worker, {MIN_MEMORY_MB}-{MAX_MEMORY_MB} (default 4096)")
     b = sub.add_parser("build", help="verify, then render LaTeX/PDF, HTML and Markdown")
     _inputs(b)
     b.add_argument("--format", default="latex,pdf,html,md", metavar="LIST",
@@ -79,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     except DocgenError as exc:
         _print_error(exc)
         return exc.exit_code
+    except KeyboardInterrupt:  # Ctrl-C: one line; workers and KaTeX are stopped at exit
+        print("docgen: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_INPUT
 
 
@@ -111,7 +162,7 @@ def _print_error(exc: DocgenError) -> None:
 def _verify(args: argparse.Namespace) -> int:
     from .run.cache import VerdictCache
     from .publish.fsutil import atomic_write
-    from .publish.report import json_report, text_report
+    from .publish.report import check_report_target, json_report, text_report
     from .run.verify import find_files, load_corpus, start_workers_early, verify
 
     if not find_files(args.paths):
@@ -119,22 +170,28 @@ def _verify(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
         raise DocgenError(f"no such file or folder: {', '.join(missing)}")
+    if args.output is not None:  # before any work: never over an input or a user's file
+        check_report_target(Path(args.output), args.paths, args.format)
     cache = VerdictCache(None if args.no_cache else Path(args.cache))
     start_workers_early(args.paths, cache, budget=args.budget, memory_mb=args.memory, jobs=args.jobs)
     corpus = load_corpus(args.paths)
     for err in corpus.errors:
         _print_error(err)
     try:
-        results = verify(corpus.derivations, budget=args.budget, jobs=args.jobs, cache=cache, memory_mb=args.memory)
+        results = verify(corpus.derivations, budget=args.budget, jobs=args.jobs, cache=cache,
+                         memory_mb=args.memory, policy=_policy(args))
     finally:
         cache.close()
-    out = text_report(results, verbose=args.verbose, unusable=len(corpus.errors))
-    if args.json == "-":
-        sys.stdout.write(json_report(results, corpus.errors))
+    if args.format == "json":
+        out = json_report(results, corpus.errors)
     else:
+        out = text_report(results, verbose=args.verbose, unusable=len(corpus.errors))
+    if args.output is None:
         sys.stdout.write(out)
-        if args.json:
-            atomic_write(args.json, json_report(results, corpus.errors))
+    else:
+        atomic_write(args.output, out)
+        last = text_report(results, unusable=len(corpus.errors)).splitlines()[-1]
+        print(f"wrote {args.output}: {last}")
     if corpus.errors:
         return EXIT_INPUT
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
@@ -217,7 +274,7 @@ def _export_numpy(args: argparse.Namespace) -> int:
                 todo += [by_id[c] for c, _ in d.citations() if c in by_id]
         cache = VerdictCache(None if args.no_cache else Path(args.cache))
         try:
-            results = verify(list(needed.values()), cache=cache)
+            results = verify(list(needed.values()), cache=cache, policy=_policy(args))
         finally:
             cache.close()
         if not next(r for r in results if r.derivation.id == der.id).passed:

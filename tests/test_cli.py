@@ -138,7 +138,7 @@ def test_folder_argument_finds_yaml_files(cwd, capsys):
 def test_json_to_stdout_parses(cwd, capsys):
     put(cwd, "a-good.yaml", GOOD)
     put(cwd, "b-bad.yaml", BAD)
-    code, out, _ = run(capsys, "verify", "--json", "-", "a-good.yaml", "b-bad.yaml")
+    code, out, _ = run(capsys, "verify", "--format", "json", "a-good.yaml", "b-bad.yaml")
     assert code == 1
     doc = json.loads(out)
     assert doc["passed"] == 1 and doc["failed"] == 1 and doc["errors"] == []
@@ -157,10 +157,12 @@ def test_json_to_stdout_parses(cwd, capsys):
 def test_json_file_is_written_and_byte_identical_across_runs(cwd, capsys):
     put(cwd, "a-good.yaml", GOOD)
     put(cwd, "b-bad.yaml", BAD)
-    code1, out1, _ = run(capsys, "verify", "--json", "r1.json", "a-good.yaml", "b-bad.yaml")
-    code2, out2, _ = run(capsys, "verify", "--json", "r2.json", "a-good.yaml", "b-bad.yaml")
+    code1, out1, _ = run(capsys, "verify", "--json", "-o", "r1.json", "a-good.yaml", "b-bad.yaml")
+    code2, out2, _ = run(capsys, "verify", "--format", "json", "--output", "r2.json", "a-good.yaml",
+                         "b-bad.yaml")
     assert code1 == code2 == 1
-    assert out1 == out2 and out1.splitlines()[-1] == "1 passed, 1 failed"  # text still printed
+    assert out1 == "wrote r1.json: 1 passed, 1 failed\n"  # the summary, not the report
+    assert out2 == "wrote r2.json: 1 passed, 1 failed\n"
     r1, r2 = (cwd / "r1.json").read_bytes(), (cwd / "r2.json").read_bytes()
     assert r1 == r2
     assert json.loads(r1)["failed"] == 1
@@ -168,9 +170,46 @@ def test_json_file_is_written_and_byte_identical_across_runs(cwd, capsys):
 
 def test_json_is_identical_with_and_without_cache(cwd, capsys):
     put(cwd, "b-bad.yaml", BAD)
-    run(capsys, "verify", "--json", "r1.json", "b-bad.yaml")
-    run(capsys, "verify", "--no-cache", "--json", "r2.json", "b-bad.yaml")
+    run(capsys, "verify", "--json", "-o", "r1.json", "b-bad.yaml")
+    run(capsys, "verify", "--no-cache", "--json", "-o", "r2.json", "b-bad.yaml")
     assert (cwd / "r1.json").read_bytes() == (cwd / "r2.json").read_bytes()
+
+
+def test_json_is_a_switch_never_a_file_to_overwrite(cwd, capsys):
+    """`--json mine.yaml` (reading --json as a switch) verifies mine.yaml and prints JSON; it
+    used to verify derivations/ and replace mine.yaml, the user's derivation, with the report."""
+    mine = put(cwd, "mine.yaml", GOOD)
+    before = mine.read_bytes()
+    code, out, _ = run(capsys, "verify", "--json", "mine.yaml")
+    assert code == 0 and json.loads(out)["derivations"][0]["id"] == "smj"
+    assert mine.read_bytes() == before
+
+
+@pytest.mark.parametrize("target, why", [
+    ("mine.yaml", "is one of the derivation files being verified"),
+    ("src/other.yaml", "is one of the derivation files being verified"),
+    ("src", "is a folder"),
+    ("notes.txt", "is not a docgen report"),
+    ("data.json", "is not a docgen report"),
+])
+def test_output_never_replaces_an_input_or_a_user_file(cwd, capsys, target, why):
+    mine = put(cwd, "mine.yaml", GOOD)
+    (cwd / "src").mkdir()
+    other = put(cwd / "src", "other.yaml", GOOD.replace("id: smj", "id: other"))
+    notes = put(cwd, "notes.txt", "my notes\n")
+    data = put(cwd, "data.json", '{"mine": 1}\n')
+    before = {p: p.read_bytes() for p in (mine, other, notes, data)}
+    code, out, err = run(capsys, "verify", "--json", "-o", target, "mine.yaml", "src")
+    assert code == 2 and why in err and f"-o {target}" in err, err
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_output_replaces_its_own_earlier_report(cwd, capsys):
+    put(cwd, "a-good.yaml", GOOD)
+    for fmt in ("text", "json", "text"):
+        code, out, err = run(capsys, "verify", "--format", fmt, "-o", "report", "a-good.yaml")
+        assert code == 0, err
+    assert (cwd / "report").read_text("utf-8").splitlines()[-1] == "1 passed, 0 failed"
 
 
 def test_syntax_error_is_a_located_message_without_traceback(cwd, capsys):

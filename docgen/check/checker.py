@@ -197,7 +197,7 @@ class Checker:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 unresolved = True
-                link.evidence.append(f"budget spent before sizes {sizes}")
+                link.evidence.append(f"budget spent before {format_sizes([sizes])}")
                 break
             try:
                 with budget(remaining):
@@ -346,7 +346,8 @@ class Checker:
             if witness is not None or err < 0:
                 break
         if err < 0:
-            link.evidence.append("no finite numeric point found")
+            link.evidence.append("no finite numeric point found: a side is undefined at every point "
+                                 "tried (a division by zero, a log or root outside its domain?)")
             return
         if witness is not None:
             link.witness = witness

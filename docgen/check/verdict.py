@@ -11,8 +11,46 @@ from ..model.derivation import Derivation, Expr, Part
 PROVEN_ALL = "proven-all"  # for every size: identical once definitions are expanded
 PROVEN = "proven"  # exact, at the listed sizes
 NUMERIC = "numeric"  # numeric evidence only
-UNDECIDED = "undecided"  # budget spent, nothing refuted
+UNDECIDED = "undecided"  # could not be checked: no decision and no evidence (see Policy)
 FAILED = "failed"
+STATUSES = (PROVEN_ALL, PROVEN, NUMERIC, UNDECIDED, FAILED)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which verdicts pass. The default: a link passes when it is proven (for every size or at
+    the listed sizes) or has numeric evidence (random points and finite differences agree);
+    it fails when refuted, and also when it could not be checked at all (budget spent, worker
+    dead or out of memory, no finite point): no evidence is not a pass.
+
+    `allow_undecided` (`--allow-undecided`) lets links that could not be checked pass; the
+    documents then mark them "not checked". `strict` (`--strict`) passes only symbolic proofs:
+    numeric evidence alone and undecided links fail, whatever `allow_undecided` says."""
+
+    strict: bool = False
+    allow_undecided: bool = False
+
+    def accepts(self, link: Link) -> bool:
+        if link.kind == "identification" or link.status in (PROVEN_ALL, PROVEN):
+            return True
+        if link.status == NUMERIC:
+            return not self.strict
+        if link.status == UNDECIDED:
+            return self.allow_undecided and not self.strict
+        return False
+
+    def why_not(self, link: Link) -> str:
+        """Why `accepts(link)` is False, for a report line ('' when it is accepted)."""
+        if self.accepts(link):
+            return ""
+        if link.status == FAILED:
+            return "refuted"
+        if self.strict:
+            return "--strict passes only symbolic proofs"
+        return "could not be checked (--allow-undecided accepts it; documents then say 'not checked')"
+
+
+DEFAULT_POLICY = Policy()
 
 
 @dataclass(frozen=True)
@@ -45,6 +83,7 @@ class Link:
 
     @property
     def ok(self) -> bool:
+        """Not refuted (it may still not pass: see Policy)."""
         return self.status != FAILED
 
     def verdict(self, language: str = "en") -> str:
@@ -64,7 +103,7 @@ _VERDICTS = {
         PROVEN: "proven at {sizes}",
         NUMERIC: "numeric evidence only",
         FAILED: "failed",
-        UNDECIDED: "undecided (budget spent)",
+        UNDECIDED: "could not be checked",
     },
     "zh": {
         "identification": "辨识（结构：微分形如 (∂f/∂x)ᵀ dx）",
@@ -72,7 +111,7 @@ _VERDICTS = {
         PROVEN: "已在 {sizes} 上精确证明",
         NUMERIC: "仅有数值证据",
         FAILED: "不成立",
-        UNDECIDED: "未定（时间预算用尽）",
+        UNDECIDED: "未能检验",
     },
 }
 

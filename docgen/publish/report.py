@@ -3,15 +3,58 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..check.verdict import FAILED, NUMERIC, PROVEN, PROVEN_ALL, UNDECIDED, Link
-from ..run.verify import Result
+from ..check.verdict import FAILED, NUMERIC, PROVEN, PROVEN_ALL, UNDECIDED, Link, Policy
+from ..model.errors import DocgenError
+from ..run.verify import Result, find_files
+
+_TEXT_LAST_LINE = re.compile(r"^\d+ passed, \d+ failed( \(\d+ files? unusable\))?$")
+_REPORT_KEYS = {"docgen", "derivations", "errors", "passed", "failed"}
+_LOOK_AT = 64 << 20  # bytes of an existing file read to recognise a report
+
+
+def check_report_target(path: Path, inputs: list[str], fmt: str) -> None:
+    """Refuse `-o path` when it would destroy something: an input derivation file, a folder,
+    or an existing file that is not a report docgen wrote (in either format)."""
+    if path.is_dir():
+        raise DocgenError(f"-o {path}: is a folder; name a file")
+    target = path.resolve()
+    if any(target == f.resolve() for f in find_files(inputs)) or any(
+            target == Path(p).resolve() for p in inputs):
+        raise DocgenError(f"-o {path}: is one of the derivation files being verified; "
+                          "refusing to overwrite it (name a new file, e.g. report.json)")
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_file() or path.is_symlink():
+        raise DocgenError(f"-o {path}: exists and is not a regular file; refusing to replace it")
+    if not _is_report(path):
+        raise DocgenError(f"-o {path}: exists and is not a docgen report; refusing to overwrite "
+                          "it (remove it first, or name a new file)")
+
+
+def _is_report(path: Path) -> bool:
+    try:
+        if path.stat().st_size > _LOOK_AT:
+            return False
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not text.strip():
+        return True  # an empty file holds nothing to lose
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        lines = text.rstrip("\n").splitlines()
+        return bool(lines) and _TEXT_LAST_LINE.match(lines[-1]) is not None
+    return isinstance(doc, dict) and _REPORT_KEYS <= set(doc)
 
 _SUMMARY = [(PROVEN_ALL, "proven for all sizes"), (PROVEN, "proven at sizes"),
-            (NUMERIC, "numeric only"), (UNDECIDED, "undecided"), (FAILED, "failed")]
+            (NUMERIC, "numeric only"), (UNDECIDED, "not checked"), (FAILED, "failed")]
 
 
 def link_title(link: Link) -> str:
@@ -51,9 +94,13 @@ def text_report(results: list[Result], verbose: bool = False, unusable: int = 0)
         lines.append(f"{mark} {d.id} ({d.path}): {len(res.links)} links: {summary}")
         for p in res.problems:
             lines.append(f"    {p}")
+        rejected = res.unaccepted
         for link in res.links:
-            if verbose or link.status == FAILED:
+            if verbose or link in rejected:
                 lines.extend("    " + line for line in describe_link(link))
+                why = res.policy.why_not(link)
+                if why and link.status != FAILED:
+                    lines.append(f"        - does not pass: {why}")
     passed = sum(r.passed for r in results)
     tail = f" ({unusable} file{'s' if unusable != 1 else ''} unusable)" if unusable else ""
     lines.append(f"{passed} passed, {len(results) - passed + unusable} failed{tail}")
@@ -70,8 +117,9 @@ def json_report(results: list[Result], errors: list[Any]) -> str:
                 "id": r.derivation.id,
                 "path": r.derivation.path,
                 "passed": r.passed,
+                "policy": {"strict": r.policy.strict, "allow_undecided": r.policy.allow_undecided},
                 "problems": [str(p) for p in r.problems],
-                "links": [_link_json(link) for link in r.links],
+                "links": [_link_json(link, r.policy) for link in r.links],
             }
             for r in results
         ],
@@ -81,7 +129,7 @@ def json_report(results: list[Result], errors: list[Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def _link_json(link: Link) -> dict[str, Any]:
+def _link_json(link: Link, policy: Policy) -> dict[str, Any]:
     w = link.witness
     return {
         "part": link.part,
@@ -92,6 +140,7 @@ def _link_json(link: Link) -> dict[str, Any]:
         "right": link.right.text,
         "status": link.status,
         "verdict": link.verdict(),
+        "passes": policy.accepts(link),
         "sizes": link.sizes,
         "evidence": link.evidence,
         "witness": None if w is None else {

@@ -57,6 +57,7 @@ WORDS = {
 STATUS_TEXT = {
     "verified": {"en": "✓ verified", "zh": "✓ 已验证"},
     "numeric": {"en": "≈ checked numerically", "zh": "≈ 数值验证"},
+    "unchecked": {"en": "? not fully checked", "zh": "? 部分未检验"},
     "failed": {"en": "✗ fails verification", "zh": "✗ 未通过验证"},
 }
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -69,10 +70,13 @@ class PublishBlocked(DocgenError):
 
 
 def note_status(res: Result) -> str:
-    """verified (every link proven), numeric (some only numerically/undecided) or failed."""
+    """verified (every link proven), numeric (some only numerically), unchecked (some could
+    not be checked: passed only under --allow-undecided) or failed."""
     if not res.passed:
         return "failed"
-    if any(link.status in (NUMERIC, UNDECIDED) for link in res.links):
+    if any(link.status == UNDECIDED for link in res.links):
+        return "unchecked"
+    if any(link.status == NUMERIC for link in res.links):
         return "numeric"
     return "verified"
 

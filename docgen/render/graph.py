@@ -22,16 +22,17 @@ TIMEOUT = 60
 STYLE = {  # status -> DOT node attributes
     "verified": {"color": "#1e7d32", "fillcolor": "#eef7ee", "style": "filled,rounded"},
     "numeric": {"color": "#8a6d00", "fillcolor": "#fff8e1", "style": "filled,rounded,dashed"},
+    "unchecked": {"color": "#8a6d00", "fillcolor": "#fff8e1", "style": "filled,rounded,dotted"},
     "failed": {"color": "#b3261e", "fillcolor": "#fdecea", "style": "filled,rounded,bold"},
 }
-MARK = {"verified": "✓", "numeric": "≈", "failed": "✗"}
+MARK = {"verified": "✓", "numeric": "≈", "unchecked": "?", "failed": "✗"}
 
 
 @dataclass(frozen=True)
 class Node:
     id: str  # a validated derivation id
     title: str
-    status: str  # verified | numeric | failed
+    status: str  # verified | numeric | unchecked | failed
     href: str  # relative to the page that shows the graph
     tooltip: str = ""
 

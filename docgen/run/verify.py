@@ -14,7 +14,7 @@ from ..model.errors import DocgenError, ModelError
 from ..read.load import load_file
 from ..model.derivation import Derivation
 from ..lang.rules import RULES
-from ..check.verdict import ExampleResult, Link, chain_links
+from ..check.verdict import DEFAULT_POLICY, ExampleResult, Link, Policy, chain_links
 
 
 @dataclass
@@ -25,10 +25,16 @@ class Result:
     links: list[Link] = field(default_factory=list)
     example: ExampleResult | None = None
     problems: list[DocgenError] = field(default_factory=list)
+    policy: Policy = DEFAULT_POLICY  # which verdicts pass
 
     @property
     def passed(self) -> bool:
-        return not self.problems and all(link.ok for link in self.links)
+        return not self.problems and all(self.policy.accepts(link) for link in self.links)
+
+    @property
+    def unaccepted(self) -> list[Link]:
+        """Links that keep this derivation from passing (refuted, or not enough evidence)."""
+        return [link for link in self.links if not self.policy.accepts(link)]
 
 
 @dataclass
@@ -137,7 +143,8 @@ _RUNNER = f"{__package__}.runner"
 
 def verify(ders: list[Derivation], budget: float | None = None, examples: bool = True,
            jobs: int = 1, cache: VerdictCache | None = None, memory_mb: int | None = None,
-           meanwhile: Callable[[], None] | None = None) -> list[Result]:
+           meanwhile: Callable[[], None] | None = None,
+           policy: Policy = DEFAULT_POLICY) -> list[Result]:
     """Check every link of every derivation; results in the input order.
 
     Args:
@@ -149,6 +156,7 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
         memory_mb: address-space limit of each worker (None: the runner's default).
         meanwhile: called once, in this process, while the workers check (if anything needs
             checking): e.g. imports that the caller needs next.
+        policy: which verdicts pass (undecided links fail unless it allows them).
     """
     runner = sys.modules.get(_RUNNER)
     if runner is not None:  # workers started early: they unpickle while we look up
@@ -164,7 +172,7 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
     runner = sys.modules.get(_RUNNER)
     if runner is not None:  # workers started early that nothing needed
         runner.discard_early()
-    return _results(ders, order, problems, lookup.checked)
+    return _results(ders, order, problems, lookup.checked, policy)
 
 
 @dataclass
@@ -228,13 +236,15 @@ def _check(lookup: _Lookup, cache: VerdictCache, settings: dict, budget: float |
 
 def _results(ders: list[Derivation], order: list[Derivation],
              problems: dict[str, list[DocgenError]],
-             checked: dict[str, tuple[list[Link], ExampleResult | None, str]]) -> list[Result]:
+             checked: dict[str, tuple[list[Link], ExampleResult | None, str]],
+             policy: Policy = DEFAULT_POLICY) -> list[Result]:
     """Each derivation's Result, cited ones first (a citation of one that does not verify is a
     problem of the citing one); in the order of `ders`."""
     results: dict[str, Result] = {}
     for der in order:
         links, example, problem = checked[der.id]
-        res = Result(der, links=links, example=example, problems=list(problems[der.id]))
+        res = Result(der, links=links, example=example, problems=list(problems[der.id]),
+                     policy=policy)
         if problem:
             res.problems.append(ModelError(problem, der.example.loc if der.example else der.loc))
         for by, loc in der.citations():

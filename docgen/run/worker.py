@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import os
 import resource
+import signal
+import sys
 import time
 import traceback
 from typing import TYPE_CHECKING, Any
@@ -76,10 +78,35 @@ _MAX_FD = _soft if 0 < _soft < 1 << 20 else 1 << 20  # file descriptors a worker
 def _limit_memory(memory_mb: int) -> None:
     if memory_mb:
         limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        # under a hard limit already (`ulimit -v`), the worker may lower its soft limit but not
+        # raise the hard one: stay within it instead of dying at start
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _bound_to_parent() -> None:
+    """Die with the process that started this one. A worker busy in a long SymPy computation
+    reads no pipe, so it would not see its parent's end for up to a budget (minutes), holding
+    the terminal's pipes: on Linux the kernel sends it SIGKILL when the parent ends
+    (PR_SET_PDEATHSIG); a parent that ended before that was set is noticed here. Ctrl-C reaches
+    the whole process group: only the parent answers it (and stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass  # no prctl: the worker still ends at EOF on its pipe
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _worker_main(conn, ders: list[Derivation] | None, budget: float | None, memory_mb: int) -> None:  # noqa: ANN001
+    _bound_to_parent()
     _limit_memory(memory_mb)
     if ders is None:  # started early: import the checker while the parent loads the files
         from ..check import checker as check  # noqa: F401
@@ -91,6 +118,7 @@ def _early_main(conns: list, budget: float | None, memory_mb: int) -> None:
     """The first early worker: imports the checker, receives the derivations, forks the other
     early workers (they share the import and the derivations, unpickled once), then works like
     any other."""
+    _bound_to_parent()
     _limit_memory(memory_mb)
     from ..check import checker as check  # noqa: F401
     from ..check import example
@@ -110,6 +138,7 @@ def _early_main(conns: list, budget: float | None, memory_mb: int) -> None:
         pid = os.fork()
         if pid == 0:
             try:
+                _bound_to_parent()  # the zygote: it dies with docgen, these die with it
                 # only its own pipe: no copy of another worker's, or of the zygote's sentinel,
                 # may keep them open after their ends are closed
                 keep = conn.fileno()

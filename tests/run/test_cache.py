@@ -234,7 +234,7 @@ def test_two_runs_at_once_share_the_cache(tmp_path):
     folder.mkdir()
     for i in range(6):
         (folder / f"d{i}.yaml").write_text(CITED.replace("id: a", f"id: d{i}"), "utf-8")
-    cmd = [sys.executable, "-m", "docgen", "verify", "--json", "-", "--cache", str(tmp_path / "c"), str(folder)]
+    cmd = [sys.executable, "-m", "docgen", "verify", "--format", "json", "--cache", str(tmp_path / "c"), str(folder)]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT) for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outs]

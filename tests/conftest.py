@@ -13,6 +13,16 @@ from docgen.read.spec import build_derivation
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cache_key_file(tmp_path_factory):
+    """The verdict cache's secret key lives in a scratch folder for the whole session (also for
+    docgen processes that tests start): no test reads or writes the real home's key."""
+    path = tmp_path_factory.mktemp("docgen-key") / "cache.key"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DOCGEN_CACHE_KEY_FILE", str(path))
+        yield path
+
+
 @pytest.fixture
 def write(tmp_path: Path):
     """write(text, name='d.yaml') -> path of a dedented file in tmp_path."""

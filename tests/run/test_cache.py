@@ -15,7 +15,8 @@ import pytest
 from buildhelp import BAD
 
 from docgen.cli import main
-from docgen.run import cache as cache_module
+from docgen.run import keys as keys_module
+from docgen.run import secret
 from docgen.run import handle, worker
 from docgen.run.cache import VerdictCache, derivation_keys
 from docgen.publish.report import json_report
@@ -192,7 +193,7 @@ def _set_row(cache: Path, slot: str, data: str | bytes, sign: bool = False) -> N
 
 
 def _sign(slot: str, raw: bytes) -> bytes:
-    return cache_module._mac(Path(os.environ["DOCGEN_CACHE_KEY_FILE"]).read_bytes(), slot, raw)
+    return secret.row_mac(Path(os.environ["DOCGEN_CACHE_KEY_FILE"]).read_bytes(), slot, raw)
 
 
 def test_an_unreadable_or_mismatched_entry_is_recomputed_not_trusted(tmp_path, started):
@@ -418,7 +419,7 @@ def test_a_row_copied_from_another_cache_or_slot_is_not_trusted(tmp_path, starte
     shutil.copytree(theirs / "c", ours / "c")
     with sqlite3.connect(ours / "c" / VerdictCache.FILE) as db:
         db.execute("UPDATE entries SET slot = ?, data = ?, mac = ?",
-                   (ours_slot, moved, cache_module._mac((tmp_path / "attacker" / "cache.key").read_bytes(),
+                   (ours_slot, moved, secret.row_mac((tmp_path / "attacker" / "cache.key").read_bytes(),
                                                         ours_slot, moved)))
     db.close()
     monkeypatch.setenv("DOCGEN_CACHE_KEY_FILE", str(tmp_path / "victim" / "cache.key"))
@@ -444,9 +445,9 @@ def test_a_row_copied_from_another_cache_or_slot_is_not_trusted(tmp_path, starte
 @pytest.fixture
 def fresh_fingerprint():
     """engine_fingerprint is computed once per process: recomputed in this test, and after it."""
-    cache_module.engine_fingerprint.cache_clear()
+    keys_module.engine_fingerprint.cache_clear()
     yield
-    cache_module.engine_fingerprint.cache_clear()
+    keys_module.engine_fingerprint.cache_clear()
 
 
 def test_the_versions_of_the_checking_packages_are_in_every_key(tmp_path, started, monkeypatch,
@@ -456,11 +457,11 @@ def test_the_versions_of_the_checking_packages_are_in_every_key(tmp_path, starte
     run([leaf], tmp_path / "c")
     (der,) = load_corpus([str(leaf)]).derivations
     before = derivation_keys(der, {"budget": None, "examples": True})
-    real = cache_module.installed_versions
+    real = keys_module.installed_versions
     for name in ("sympy", "numpy", "mpmath"):
-        monkeypatch.setattr(cache_module, "installed_versions",
+        monkeypatch.setattr(keys_module, "installed_versions",
                             lambda names, name=name: {**real(names), name: "0.0.1-other"})
-        cache_module.engine_fingerprint.cache_clear()
+        keys_module.engine_fingerprint.cache_clear()
         after = derivation_keys(der, {"budget": None, "examples": True})
         assert after.entry != before.entry and set(after.links).isdisjoint(before.links), name
         started.clear()
@@ -471,12 +472,12 @@ def test_the_versions_of_the_checking_packages_are_in_every_key(tmp_path, starte
 def test_versions_are_read_without_importing_the_packages(tmp_path):
     from importlib import metadata
 
-    versions = cache_module.dependency_versions()
+    versions = keys_module.dependency_versions()
     for name in ("sympy", "numpy", "mpmath"):
         assert versions[name] == metadata.version(name)
     missing = "surely-not-installed-docgen-x"
-    assert cache_module.installed_versions((missing,)) == {missing: None}
-    code = ("import sys\nfrom docgen.run.cache import engine_fingerprint\nengine_fingerprint()\n"
+    assert keys_module.installed_versions((missing,)) == {missing: None}
+    code = ("import sys\nfrom docgen.run.keys import engine_fingerprint\nengine_fingerprint()\n"
             "assert 'sympy' not in sys.modules and 'numpy' not in sys.modules, sorted(sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -550,10 +551,10 @@ def test_the_key_is_made_once_private_and_outside_the_project(tmp_path, monkeypa
     # where it lives by default: the user's configuration folder, never the project
     monkeypatch.delenv("DOCGEN_CACHE_KEY_FILE")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    assert cache_module.key_file() == tmp_path / "xdg" / "docgen" / "cache.key"
+    assert secret.key_file() == tmp_path / "xdg" / "docgen" / "cache.key"
     monkeypatch.delenv("XDG_CONFIG_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert cache_module.key_file() == tmp_path / "home" / ".config" / "docgen" / "cache.key"
+    assert secret.key_file() == tmp_path / "home" / ".config" / "docgen" / "cache.key"
     # a key inside the cache folder is refused
     monkeypatch.setenv("DOCGEN_CACHE_KEY_FILE", str(tmp_path / "c" / "cache.key"))
     cache = VerdictCache(tmp_path / "c")

@@ -13,6 +13,7 @@ whose key and bytes still match is neither rendered nor written; a document with
 requested output up to date is skipped whole (no rendering, no KaTeX, no TeX). Anything else is
 rendered, and a file is rewritten only when its bytes differ, so unchanged outputs keep their
 mtimes. The record is only a shortcut: a missing, unreadable or stale one means "render".
+The keys and the record are made in incremental.py.
 """
 
 from __future__ import annotations
@@ -24,11 +25,16 @@ import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model.errors import DocgenError, ErrorGroup
 from .fsutil import atomic_write
+from .incremental import base_key, digest, document_key, fresh, read_manifest, relative, same_bytes
+# katex and tex only start processes (Node, TeX) when asked; importing them is cheap. SymPy and
+# Jinja come with render.render, which is imported only when something is rendered.
+from ..render import katex, tex
+from ..run.cache import VerdictCache
 from ..run.verify import Result, find_files, load_corpus, start_workers_early, verify
 
 FORMATS = ("latex", "pdf", "html", "md")
@@ -36,7 +42,6 @@ EXTENSIONS = {"latex": "tex", "pdf": "pdf", "html": "html", "md": "md"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 CACHE = ".cache"  # out/.cache/pdf/<id>_<sha256>.pdf: PDFs by the hash of their .tex and epoch
 MANIFEST = "outputs.json"  # out/.cache/outputs.json: {output path: {key, sha256}}
-PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"  # as in render/render.py
 
 
 @dataclass
@@ -84,13 +89,33 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     written once, to `out/katex/`. `only` renders just those ids (the others are verified, not
     rendered). `pdf_cache` moves the PDF cache out of `out`.
     """
-    from ..render import katex
-    from ..render import tex
-    from ..run.cache import VerdictCache
-
     report = BuildReport()
     clock = time.perf_counter()
-    # 1. the input: paths, formats, templates; then load and verify everything
+    out = _check_inputs(paths, formats, out, templates)  # 1. refuse unusable input
+    results = _verify(paths, formats, cache, jobs, report)  # 2. load and verify everything
+    chosen = [r for r in results if r.passed or draft]
+    report.timings["verify"] = time.perf_counter() - clock
+    contexts = site(results) if site is not None else None  # may stop here: nothing rendered
+    if only is not None:
+        chosen = [r for r in chosen if r.derivation.id in only]
+    # 3. where each document goes, and what the last build left there
+    outputs = _plan(out, chosen, results, formats, templates, contexts, pdf_cache, report)
+    for res in chosen:  # 4. render what is not up to date, in memory, collecting problems
+        _render(outputs, res)
+    _compile_pdfs(outputs)  # 5. the PDFs, from the LaTeX rendered in 4
+    outputs.timings["render"] -= outputs.timings["katex"]
+    report.timings.update(outputs.timings)
+    if outputs.problems:  # every problem of every document, and nothing written
+        raise outputs.problems[0] if len(outputs.problems) == 1 else ErrorGroup(outputs.problems)
+    _write(outputs)  # 6. write, last
+    report.timings["total"] = time.perf_counter() - clock
+    return report
+
+
+# -- 1, 2. input and verification ------------------------------------------------------------
+def _check_inputs(paths: list[str], formats: set[str], out: Path,
+                  templates: Path | None) -> Path:
+    """Refuse unusable input before anything starts; `out` as a Path."""
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         raise DocgenError(f"no such file or folder: {', '.join(missing)}")
@@ -105,10 +130,17 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DocgenError(f"--out {out}: exists and is not a folder")
+    return out
+
+
+def _verify(paths: list[str], formats: set[str], cache: Path | None, jobs: int,
+            report: BuildReport) -> list[Result]:
+    """Load and verify every derivation; files that do not load and failures go to `report`."""
     verdicts = VerdictCache(cache)
     start_workers_early(paths, verdicts, jobs=jobs)
     corpus = load_corpus(paths)
     report.errors = list(corpus.errors)
+
     def prepare() -> None:  # while workers check (a checked file is usually re-rendered too)
         if "html" in formats:
             _start_katex()
@@ -119,252 +151,229 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     finally:
         verdicts.close()
     report.failed = [r for r in results if not r.passed]
-    chosen = [r for r in results if r.passed or draft]
-    report.timings["verify"] = time.perf_counter() - clock
-    contexts = site(results) if site is not None else None
-    if only is not None:
-        chosen = [r for r in chosen if r.derivation.id in only]
+    return results
 
-    # 2. where each document goes: only from ids the schema validated, and inside `out`
+
+# -- 3. the plan: output folders and the state the later phases share ------------------------
+@dataclass
+class _PdfJob:
+    did: str
+    folder: Path
+    label: str  # "<id> (<file>)", for TeX's errors
+    latex: str
+    epoch: int
+
+
+@dataclass
+class _Outputs:
+    """One build's outputs: planned in phase 3, gathered in memory by 4 and 5, written by 6."""
+
+    out: Path
+    root: Path  # `out` resolved: every file written is inside it or in `pdf_cache`
+    formats: set[str]
+    templates: Path | None
+    folders: dict[str, Path]  # id -> out/<id>
+    refs: dict[str, str]  # id -> title, of every derivation (citations name them)
+    contexts: dict[str, dict] | None  # a site's `site` template variable by id
+    pdf_cache: Path
+    manifest_path: Path
+    manifest: dict[str, dict[str, str]]  # what the last build recorded
+    base: str  # the part of every output's key that no document changes
+    report: BuildReport
+    files: dict[Path, bytes] = field(default_factory=dict)  # in write order
+    # output (relative to out) -> its new manifest entry
+    recorded: dict[str, dict[str, str]] = field(default_factory=dict)
+    problems: list[DocgenError] = field(default_factory=list)
+    timings: dict[str, float] = field(
+        default_factory=lambda: {"render": 0.0, "katex": 0.0, "pdf": 0.0})
+    pdf_jobs: list[_PdfJob] = field(default_factory=list)
+    pdf_keys: dict[str, str] = field(default_factory=dict)  # id -> key of its PDF
+    assets: dict[str, bytes] | None = None  # KaTeX's CSS and fonts, read once when needed
+
+
+def _plan(out: Path, chosen: list[Result], results: list[Result], formats: set[str],
+          templates: Path | None, contexts: dict[str, dict] | None, pdf_cache: Path | None,
+          report: BuildReport) -> _Outputs:
+    """Where each document goes: only from ids the schema validated, and inside `out`."""
     root = out.resolve()
-    dirs: dict[str, Path] = {}
+    folders: dict[str, Path] = {}
     for res in chosen:
         did = res.derivation.id
         target = (root / did).resolve()
         if not ID_RE.match(did) or target.parent != root:
             raise DocgenError(f"derivation id {did!r} cannot name an output folder",
                               res.derivation.loc)
-        dirs[did] = out / did
+        folders[did] = out / did
     refs = {r.derivation.id: r.derivation.title for r in results}  # titles of citations
-
-    # 3. render what is not up to date, in memory; collect every problem before giving up
-    files: dict[Path, bytes] = {}
-    problems: list[DocgenError] = []
-    timings = {"render": 0.0, "katex": 0.0, "pdf": 0.0}
-    cache = Path(pdf_cache).resolve() if pdf_cache is not None else root / CACHE / "pdf"
-    pdf_jobs: list[tuple[str, Path, str, str, int]] = []
-    pdf_keys: dict[str, str] = {}  # id -> key of its PDF
     manifest_path = root / CACHE / MANIFEST
-    manifest = _read_manifest(manifest_path)
-    recorded: dict[str, dict[str, str]] = {}  # output (relative to out) -> its new entry
-    base = _base_key(templates, "html" in formats)
-    assets = None
-    for res in chosen:
-        der = res.derivation
-        did, where = der.id, dirs[der.id]
-        label = f"{did} ({der.path})"
-        is_draft = not res.passed
-        if "html" in formats:
-            if assets is None:
-                assets = katex.assets()
-            for rel, data in assets.items():
-                files[(out if contexts is not None else where) / "katex" / rel] = data  # written only where missing or different
-        doc = _document_key(base, res, refs, is_draft)
-        if contexts is not None:  # a site page also depends on its navigation, cited-by, ...
-            doc = _digest(doc, json.dumps(contexts.get(did), sort_keys=True, ensure_ascii=False))
-        keys = {fmt: _digest(doc, fmt) for fmt in formats}
-        if "pdf" in formats:
-            epoch = tex.source_date_epoch(der.path)
-            keys["pdf"] = pdf_keys[did] = _digest(doc, "pdf", str(epoch))
-        targets = {fmt: where / f"{did}.{EXTENSIONS[fmt]}" for fmt in formats}
-        stale = {fmt for fmt in formats if not _fresh(manifest, root, targets[fmt], keys[fmt])}
-        for fmt in formats - stale:
-            rel = _rel(root, targets[fmt])
-            recorded[rel] = manifest[rel]
-        if not stale:
-            report.rendered.append(did)
-            report.unchanged.append(did)
-            continue
+    return _Outputs(
+        out=out, root=root, formats=formats, templates=templates, folders=folders, refs=refs,
+        contexts=contexts,
+        pdf_cache=Path(pdf_cache).resolve() if pdf_cache is not None else root / CACHE / "pdf",
+        manifest_path=manifest_path, manifest=read_manifest(manifest_path),
+        base=base_key(templates, "html" in formats), report=report)
+
+
+# -- 4. rendering ----------------------------------------------------------------------------
+def _render(o: _Outputs, res: Result) -> None:
+    """One document: outputs still up to date are kept as recorded, the others rendered."""
+    der = res.derivation
+    did, where = der.id, o.folders[der.id]
+    if "html" in o.formats:
+        if o.assets is None:
+            o.assets = katex.assets()
+        for rel, data in o.assets.items():  # written only where missing or different
+            o.files[(o.out if o.contexts is not None else where) / "katex" / rel] = data
+    keys, epoch = _keys(o, res, not res.passed)
+    targets = {fmt: where / f"{did}.{EXTENSIONS[fmt]}" for fmt in o.formats}
+    stale = {fmt for fmt in o.formats if not fresh(o.manifest, o.root, targets[fmt], keys[fmt])}
+    for fmt in o.formats - stale:
+        rel = relative(o.root, targets[fmt])
+        o.recorded[rel] = o.manifest[rel]
+    if not stale:
+        o.report.rendered.append(did)
+        o.report.unchanged.append(did)
+        return
+    if "html" in stale:
+        _start_katex()  # Node loads KaTeX while SymPy is imported
+    if _render_stale(o, res, stale, keys, targets, epoch):
+        o.report.rendered.append(did)
+
+
+def _render_stale(o: _Outputs, res: Result, stale: set[str], keys: dict[str, str],
+                  targets: dict[str, Path], epoch: int | None) -> bool:
+    """The `stale` formats of one document into `o.files`, its LaTeX queued for a PDF; False
+    when it fails (the problem is collected)."""
+    from ..render.render import render_document  # imports SymPy (notation): only when rendering
+
+    did = res.derivation.id
+    label = f"{did} ({res.derivation.path})"
+
+    def render(fmt: str, math: _Math | None = None) -> str:
+        page = o.contexts.get(did) if o.contexts is not None and fmt == "html" else None
+        return render_document(res, fmt, templates=o.templates, math_to_html=math,
+                               draft=not res.passed, refs=o.refs, site=page)
+
+    def keep(fmt: str, data: bytes) -> None:
+        o.files[targets[fmt]] = data
+        o.recorded[relative(o.root, targets[fmt])] = {"key": keys[fmt], "sha256": digest(data)}
+
+    try:
+        started = time.perf_counter()
+        if stale & {"latex", "pdf"}:
+            latex = render("latex")
+            if "latex" in stale:
+                keep("latex", latex.encode("utf-8"))
+        if "md" in stale:
+            keep("md", render("md").encode("utf-8"))
         if "html" in stale:
-            _start_katex()  # Node loads KaTeX while SymPy is imported
-        from ..render.render import render_document  # imports SymPy (notation): only when rendering
+            math = _Math(label)
+            keep("html", render("html", math).encode("utf-8"))
+            o.timings["katex"] += math.spent
+        o.timings["render"] += time.perf_counter() - started
+        if "pdf" in stale:
+            o.pdf_jobs.append(_PdfJob(did, o.folders[did], label, latex, epoch))
+    except DocgenError as exc:
+        o.problems.append(exc)
+        return False
+    return True
 
-        def render(fmt: str, math: Callable[[list[tuple[str, bool]]], list[str]] | None = None,
-                   res: Result = res, is_draft: bool = is_draft) -> str:
-            page = contexts.get(res.derivation.id) if contexts is not None and fmt == "html" else None
-            return render_document(res, fmt, templates=templates, math_to_html=math,
-                                   draft=is_draft, refs=refs, site=page)
 
-        def keep(fmt: str, data: bytes, keys: dict[str, str] = keys,
-                 targets: dict[str, Path] = targets) -> None:
-            files[targets[fmt]] = data
-            recorded[_rel(root, targets[fmt])] = {"key": keys[fmt], "sha256": _digest(data)}
+def _keys(o: _Outputs, res: Result, is_draft: bool) -> tuple[dict[str, str], int | None]:
+    """The key of each output of one document, and its PDF's date (None: no PDF asked)."""
+    did = res.derivation.id
+    doc = document_key(o.base, res, o.refs, is_draft)
+    if o.contexts is not None:  # a site page also depends on its navigation, cited-by, ...
+        doc = digest(doc, json.dumps(o.contexts.get(did), sort_keys=True, ensure_ascii=False))
+    keys = {fmt: digest(doc, fmt) for fmt in o.formats}
+    epoch = None
+    if "pdf" in o.formats:
+        epoch = tex.source_date_epoch(res.derivation.path)
+        keys["pdf"] = o.pdf_keys[did] = digest(doc, "pdf", str(epoch))
+    return keys, epoch
 
+
+class _Math:
+    """KaTeX for one document: its errors name the document, its time is counted apart."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.spent = 0.0
+
+    def __call__(self, formulas: list[tuple[str, bool]]) -> list[str]:
+        t0 = time.perf_counter()
         try:
-            started = time.perf_counter()
-            if stale & {"latex", "pdf"}:
-                latex = render("latex")
-                if "latex" in stale:
-                    keep("latex", latex.encode("utf-8"))
-            if "md" in stale:
-                keep("md", render("md").encode("utf-8"))
-            if "html" in stale:
-                spent = [0.0]
+            return katex.render_math(formulas)
+        except katex.KatexError as exc:
+            raise DocgenError(f"{self.label}: {exc.message}") from exc
+        finally:
+            self.spent += time.perf_counter() - t0
 
-                def math(formulas: list[tuple[str, bool]], label: str = label,
-                         spent: list[float] = spent) -> list[str]:
-                    t0 = time.perf_counter()
-                    try:
-                        return katex.render_math(formulas)
-                    except katex.KatexError as exc:
-                        raise DocgenError(f"{label}: {exc.message}") from exc
-                    finally:
-                        spent[0] += time.perf_counter() - t0
 
-                keep("html", render("html", math).encode("utf-8"))
-                timings["katex"] += spent[0]
-            timings["render"] += time.perf_counter() - started
-            if "pdf" in stale:
-                pdf_jobs.append((did, where, label, latex, epoch))
-        except DocgenError as exc:
-            problems.append(exc)
-            continue
-        report.rendered.append(did)
-
-    # 4. compile the PDFs, a few at a time (each is its own TeX process); reuse cached ones
-    def compile_one(job: tuple[str, Path, str, str, int]) -> tuple[Path, Path, bytes]:
-        did, where, label, latex, epoch = job
-        digest = hashlib.sha256(f"{epoch}\n{latex}".encode()).hexdigest()
-        hit = cache / f"{did}_{digest}.pdf"
-        if hit.is_file():
-            return where / f"{did}.pdf", hit, hit.read_bytes()
-        return where / f"{did}.pdf", hit, tex.compile_pdf(latex, did, label=label, epoch=epoch)
-
+# -- 5. PDFs ---------------------------------------------------------------------------------
+def _compile_pdfs(o: _Outputs) -> None:
+    """A few at a time (each is its own TeX process); reuse cached ones. A document whose PDF
+    fails is no longer counted as rendered."""
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, min(len(pdf_jobs), os.cpu_count() or 1))) as pool:
-        for job, future in [(job, pool.submit(compile_one, job)) for job in pdf_jobs]:
+    with ThreadPoolExecutor(max_workers=max(1, min(len(o.pdf_jobs), os.cpu_count() or 1))) as pool:
+        for job, future in [(job, pool.submit(_compile_pdf, o.pdf_cache, job))
+                            for job in o.pdf_jobs]:
             try:
                 target, hit, pdf = future.result()
             except DocgenError as exc:
-                problems.append(exc)
-                if job[0] in report.rendered:
-                    report.rendered.remove(job[0])
+                o.problems.append(exc)
+                if job.did in o.report.rendered:
+                    o.report.rendered.remove(job.did)
                 continue
-            files[target] = pdf
-            files[hit] = pdf
-            recorded[_rel(root, target)] = {"key": pdf_keys[job[0]], "sha256": _digest(pdf)}
-    timings["pdf"] = time.perf_counter() - started
-    timings["render"] -= timings["katex"]
-    report.timings.update(timings)
-    if problems:
-        raise problems[0] if len(problems) == 1 else ErrorGroup(problems)
+            o.files[target] = pdf
+            o.files[hit] = pdf
+            o.recorded[relative(o.root, target)] = {"key": o.pdf_keys[job.did],
+                                                    "sha256": digest(pdf)}
+    o.timings["pdf"] = time.perf_counter() - started
 
-    # 5. write, last: every path is inside `out`; a file whose bytes are unchanged is left
-    # alone (and keeps its mtime)
-    for path, data in files.items():
+
+def _compile_pdf(cache: Path, job: _PdfJob) -> tuple[Path, Path, bytes]:
+    """(where the PDF goes, its place in the cache, its bytes)."""
+    sha = hashlib.sha256(f"{job.epoch}\n{job.latex}".encode()).hexdigest()
+    hit = cache / f"{job.did}_{sha}.pdf"
+    target = job.folder / f"{job.did}.pdf"
+    if hit.is_file():
+        return target, hit, hit.read_bytes()
+    return target, hit, tex.compile_pdf(job.latex, job.did, label=job.label, epoch=job.epoch)
+
+
+# -- 6. writing ------------------------------------------------------------------------------
+def _write(o: _Outputs) -> None:
+    """Every path is inside `out`; a file whose bytes are unchanged is left alone (and keeps
+    its mtime)."""
+    for path, data in o.files.items():
         resolved = path.resolve()
-        if root != resolved and root not in resolved.parents and cache not in resolved.parents:
-            raise DocgenError(f"refusing to write outside {out}: {path}")
-        if _same_bytes(path, data):
+        if o.root != resolved and o.root not in resolved.parents \
+                and o.pdf_cache not in resolved.parents:
+            raise DocgenError(f"refusing to write outside {o.out}: {path}")
+        if same_bytes(path, data):
             continue
         atomic_write(path, data)
-        if path.parent != cache:
-            report.written.append(path)
-    if recorded and {**manifest, **recorded} != manifest:
+        if path.parent != o.pdf_cache:
+            o.report.written.append(path)
+    if o.recorded and {**o.manifest, **o.recorded} != o.manifest:
         try:
-            atomic_write(manifest_path, json.dumps({**manifest, **recorded}, indent=0,
-                                                   sort_keys=True))
+            atomic_write(o.manifest_path, json.dumps({**o.manifest, **o.recorded}, indent=0,
+                                                     sort_keys=True))
         except OSError:
             pass  # only a shortcut: the next build renders again
     # forget cached PDFs of older versions of the documents just built ('_' is never in an id)
-    keep = {p.name for p in files if p.parent == cache}
-    for did, *_ in pdf_jobs:
-        for old in cache.glob(f"{did}_*.pdf"):
+    keep = {p.name for p in o.files if p.parent == o.pdf_cache}
+    for job in o.pdf_jobs:
+        for old in o.pdf_cache.glob(f"{job.did}_*.pdf"):
             if old.name not in keep:
                 old.unlink(missing_ok=True)
-    report.timings["total"] = time.perf_counter() - clock
-    return report
-
-
-# -- incremental outputs ---------------------------------------------------------------------
-def _digest(*parts: str | bytes) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        raw = part.encode("utf-8") if isinstance(part, str) else part
-        h.update(len(raw).to_bytes(8, "big"))
-        h.update(raw)
-    return h.hexdigest()
-
-
-def _rel(root: Path, path: Path) -> str:
-    """`path` relative to `root`; the file name itself is not resolved, so an output planted
-    as a symlink to elsewhere is a refusal, not a crash."""
-    try:
-        return (path.parent.resolve() / path.name).relative_to(root).as_posix()
-    except ValueError:
-        raise DocgenError(f"refusing to write outside {root}: {path}") from None
 
 
 def _start_katex() -> None:
     """Start KaTeX's Node process early; a missing Node or KaTeX is reported where math is
     rendered, with the document it concerns."""
-    from ..render import katex
-
     try:
         katex.start()
     except (DocgenError, OSError):
         pass
-
-
-def _tree_digest(folder: Path) -> str:
-    parts: list[str | bytes] = []
-    if folder.is_dir():
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                parts += [p.relative_to(folder).as_posix(), p.read_bytes()]
-    return _digest(*parts)
-
-
-def _base_key(templates: Path | None, html: bool) -> str:
-    """What every output depends on: docgen's code, the templates, KaTeX (for HTML)."""
-    from ..render import katex
-    from ..run.cache import engine_fingerprint
-
-    package = Path(__file__).resolve().parents[1]
-    code = [p.read_bytes() for p in sorted(package.rglob("*.js"))]
-    parts: list[str | bytes] = [engine_fingerprint(), *code, _tree_digest(PACKAGE_TEMPLATES),
-                                "none" if templates is None else _tree_digest(Path(templates))]
-    if html:
-        dist = katex.katex_dir() / "dist"
-        parts += [(dist / "katex.js").read_bytes(), (dist / "katex.min.css").read_bytes()]
-    return _digest(*parts)
-
-
-def _document_key(base: str, res: Result, refs: dict[str, str], draft: bool) -> str:
-    """Everything one document is rendered from, beyond `base`."""
-    der = res.derivation
-    links = [[link.part, link.index, link.kind, link.status, link.sizes, link.evidence,
-              None if link.witness is None else asdict(link.witness)] for link in res.links]
-    checked = {"links": links, "example": None if res.example is None else asdict(res.example),
-               "problems": [str(p) for p in res.problems], "passed": res.passed}
-    return _digest(base, der.path, der.digest, json.dumps(checked, sort_keys=True, default=str),
-                   json.dumps(refs, sort_keys=True), str(draft))
-
-
-def _read_manifest(path: Path) -> dict[str, dict[str, str]]:
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {k: v for k, v in data.items()
-            if isinstance(v, dict) and isinstance(v.get("key"), str) and isinstance(v.get("sha256"), str)}
-
-
-def _fresh(manifest: dict[str, dict[str, str]], root: Path, path: Path, key: str) -> bool:
-    """The output exists, was made from `key`, and is still the bytes docgen wrote."""
-    entry = manifest.get(_rel(root, path))
-    if entry is None or entry["key"] != key:
-        return False
-    try:
-        return _digest(path.read_bytes()) == entry["sha256"]
-    except OSError:
-        return False
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except OSError:
-        return False

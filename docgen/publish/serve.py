@@ -30,7 +30,8 @@ from typing import Callable
 from .build import ID_RE, build
 from ..model.errors import DocgenError
 from ..render.render import PACKAGE_TEMPLATES
-from .site import SitePlan, failure_lines, write_site_pages
+from .site import write_site_pages
+from .siteplan import SitePlan, failure_lines
 
 SERVE_FORMATS = {"html", "md"}  # no PDF: TeX takes seconds; `docgen publish` makes them
 

@@ -13,7 +13,7 @@ import pytest
 from docgen.cli import main
 from docgen.model.errors import DocgenError
 from docgen.check.example import differentials, evaluate_example
-from docgen.publish.export import dname, export_numpy, py
+from docgen.publish.export import export_numpy
 from docgen.read.load import load_file
 from docgen.read.spec import build_derivation
 
@@ -200,11 +200,6 @@ def test_a_failing_derivation_is_not_exported(write, tmp_path, capsys):
     proc = _run(out)
     assert proc.returncode == 1
     assert proc.stdout.splitlines()[-1] == "FAIL"
-
-
-def test_names_are_python_identifiers():
-    assert py("lambda") == "lambda_" and py("np") == "np_" and py("x") == "x"
-    assert dname("W") == "dW_"
 
 
 def test_keyword_symbol_names(write, tmp_path):

@@ -15,7 +15,8 @@ import pytest
 from buildhelp import BAD, DERIVATIONS, GOOD, need, need_katex, tree, write
 
 from docgen import cli
-from docgen.publish.site import PublishBlocked, publish, tag_slug
+from docgen.publish.site import PublishBlocked, publish
+from docgen.publish.siteplan import tag_slug
 
 # Notes of the repository that cite each other (the Softmax family), plus an English pair
 FILES = ["softmax-jacobian", "product-rule-b15", "elementwise-b26", "softmax-cross-entropy",

@@ -202,13 +202,16 @@ def _build(args: argparse.Namespace) -> int:
 
     report = build(args.paths, parse_formats(args.format), Path(args.out),
                    templates=Path(args.templates) if args.templates else None, draft=args.draft,
-                   cache=None if args.no_cache else Path(args.cache), jobs=args.jobs)
+                   cache=None if args.no_cache else Path(args.cache), jobs=args.jobs,
+                   policy=_policy(args))
     for err in report.errors:
         _print_error(err)
     for res in report.failed:
         what = "rendered as a draft" if res.derivation.id in report.rendered else "not rendered"
         print(f"docgen: {res.derivation.id} ({res.derivation.path}) fails verification: {what}"
               " (see `docgen verify -v`)", file=sys.stderr)
+    for path in report.removed:
+        print(f"removed {path} (its derivation no longer verifies)")
     assets: dict[Path, int] = {}  # KaTeX's CSS and fonts: one line per katex/ folder
     for path in report.written:
         folder = next((p for p in path.parents if p.name == "katex"), None)
@@ -230,7 +233,8 @@ def _publish(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
     report = publish(args.paths, Path(args.out), formats=formats,
                      templates=Path(args.templates) if args.templates else None,
-                     cache=None if args.no_cache else Path(args.cache), jobs=args.jobs)
+                     cache=None if args.no_cache else Path(args.cache), jobs=args.jobs,
+                     policy=_policy(args))
     graph = "" if report.graph else "; citation graph as a list (Graphviz `dot` not found)"
     print(f"published {report.pages} note{'s' * (report.pages != 1)} to {report.out}/ "
           f"({report.out}/index.html) in {report.seconds:.1f} s{graph}")
@@ -245,7 +249,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.interval <= 0:
         raise DocgenError(f"--interval {args.interval}: must be positive")
     return serve(args.paths, port=args.port, templates=Path(args.templates) if args.templates else None,
-                 cache=None if args.no_cache else Path(args.cache), jobs=args.jobs, interval=args.interval)
+                 cache=None if args.no_cache else Path(args.cache), jobs=args.jobs, interval=args.interval,
+                 policy=_policy(args))
 
 
 def _export_numpy(args: argparse.Namespace) -> int:

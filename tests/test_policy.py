@@ -185,3 +185,17 @@ def test_absurd_budgets_and_memory_limits_are_refused(cwd, capsys, option, value
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {option}" in err and "Traceback" not in err
+
+
+def test_documents_say_not_checked_never_a_tick(cwd, capsys):
+    """build judges by the same policy: a note with links that could not be checked is not
+    rendered by default; with --allow-undecided it is, and each such link says so."""
+    put(cwd, "d.yaml", NO_EVIDENCE)
+    code, text = run(capsys, "build", "--no-cache", "--format", "md,latex", "--out", "out", "d.yaml")
+    assert code == 1 and not (cwd / "out" / "no-evidence" / "no-evidence.md").exists(), text
+    code, text = run(capsys, "build", "--no-cache", "--allow-undecided", "--format", "md,latex",
+                     "--out", "out", "d.yaml")
+    assert code == 0, text
+    md = (cwd / "out" / "no-evidence" / "no-evidence.md").read_text("utf-8")
+    assert md.count("could not be checked") >= 2
+    assert "✓" not in md

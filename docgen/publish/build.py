@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..check.verdict import DEFAULT_POLICY, Policy
 from ..model.errors import DocgenError, ErrorGroup
 from .fsutil import atomic_write
 from .incremental import base_key, digest, document_key, fresh, read_manifest, relative, same_bytes
@@ -52,6 +53,7 @@ class BuildReport:
     failed: list[Result] = field(default_factory=list)  # failed verification (drafts included)
     errors: list[DocgenError] = field(default_factory=list)  # files that could not be loaded
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    removed: list[Path] = field(default_factory=list)  # outputs of notes that now fail
 
     @property
     def exit_code(self) -> int:
@@ -77,7 +79,7 @@ SiteHook = Callable[[list[Result]], dict[str, dict]]
 def build(paths: list[str], formats: set[str], out: Path, templates: Path | None = None,
           draft: bool = False, *, cache: Path | None = None, jobs: int = 1,
           site: SiteHook | None = None, only: set[str] | None = None,
-          pdf_cache: Path | None = None) -> BuildReport:
+          pdf_cache: Path | None = None, policy: Policy = DEFAULT_POLICY) -> BuildReport:
     """Verify the derivations under `paths` and write `formats` of each into `out`.
 
     `cache` is the verdict cache folder (None: check everything), `jobs` the worker processes
@@ -87,12 +89,16 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     DocgenError to stop before anything is rendered) and returns each page's `site` template
     variable by id; HTML pages then use `templates/site/note.html.j2` and KaTeX's assets are
     written once, to `out/katex/`. `only` renders just those ids (the others are verified, not
-    rendered). `pdf_cache` moves the PDF cache out of `out`.
+    rendered). `pdf_cache` moves the PDF cache out of `out`. `policy` decides which verdicts
+    pass, as for `docgen verify`.
+
+    The outputs an earlier build wrote for a derivation that now fails (and is not rendered as
+    a draft) are removed, so that no page of a note that no longer verifies stays behind.
     """
     report = BuildReport()
     clock = time.perf_counter()
     out = _check_inputs(paths, formats, out, templates)  # 1. refuse unusable input
-    results = _verify(paths, formats, cache, jobs, report)  # 2. load and verify everything
+    results = _verify(paths, formats, cache, jobs, report, policy)  # 2. load and verify
     chosen = [r for r in results if r.passed or draft]
     report.timings["verify"] = time.perf_counter() - clock
     contexts = site(results) if site is not None else None  # may stop here: nothing rendered
@@ -107,6 +113,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     report.timings.update(outputs.timings)
     if outputs.problems:  # every problem of every document, and nothing written
         raise outputs.problems[0] if len(outputs.problems) == 1 else ErrorGroup(outputs.problems)
+    _withdraw(outputs, [r for r in results if not r.passed and not draft])
     _write(outputs)  # 6. write, last
     report.timings["total"] = time.perf_counter() - clock
     return report
@@ -134,7 +141,7 @@ def _check_inputs(paths: list[str], formats: set[str], out: Path,
 
 
 def _verify(paths: list[str], formats: set[str], cache: Path | None, jobs: int,
-            report: BuildReport) -> list[Result]:
+            report: BuildReport, policy: Policy = DEFAULT_POLICY) -> list[Result]:
     """Load and verify every derivation; files that do not load and failures go to `report`."""
     verdicts = VerdictCache(cache)
     start_workers_early(paths, verdicts, jobs=jobs)
@@ -147,7 +154,8 @@ def _verify(paths: list[str], formats: set[str], cache: Path | None, jobs: int,
         from ..render import render  # noqa: F401  (SymPy, Jinja, Markdown)
 
     try:
-        results = verify(corpus.derivations, jobs=jobs, cache=verdicts, meanwhile=prepare)
+        results = verify(corpus.derivations, jobs=jobs, cache=verdicts, meanwhile=prepare,
+                         policy=policy)
     finally:
         verdicts.close()
     report.failed = [r for r in results if not r.passed]
@@ -189,6 +197,7 @@ class _Outputs:
     pdf_jobs: list[_PdfJob] = field(default_factory=list)
     pdf_keys: dict[str, str] = field(default_factory=dict)  # id -> key of its PDF
     assets: dict[str, bytes] | None = None  # KaTeX's CSS and fonts, read once when needed
+    withdrawn: list[tuple[str, Path]] = field(default_factory=list)  # outputs of failing notes
 
 
 def _plan(out: Path, chosen: list[Result], results: list[Result], formats: set[str],
@@ -343,6 +352,31 @@ def _compile_pdf(cache: Path, job: _PdfJob) -> tuple[Path, Path, bytes]:
 
 
 # -- 6. writing ------------------------------------------------------------------------------
+def _withdraw(o: _Outputs, failing: list[Result]) -> None:
+    """Plan the removal of what an earlier build wrote for notes that now fail: only files the
+    manifest says docgen wrote, still holding those bytes (a file edited or put there by hand
+    is left alone), and only inside `out`."""
+    for res in failing:
+        did = res.derivation.id
+        if not ID_RE.match(did):
+            continue
+        for ext in EXTENSIONS.values():
+            path = o.out / did / f"{did}.{ext}"
+            try:
+                rel = relative(o.root, path)
+            except DocgenError:
+                continue
+            entry = o.manifest.get(rel)
+            if entry is None or path.is_symlink() or not path.is_file():
+                continue
+            try:
+                ours = digest(path.read_bytes()) == entry["sha256"]
+            except OSError:
+                continue
+            if ours:
+                o.withdrawn.append((rel, path))
+
+
 def _write(o: _Outputs) -> None:
     """Every path is inside `out`; a file whose bytes are unchanged is left alone (and keeps
     its mtime)."""
@@ -356,10 +390,14 @@ def _write(o: _Outputs) -> None:
         atomic_write(path, data)
         if path.parent != o.pdf_cache:
             o.report.written.append(path)
-    if o.recorded and {**o.manifest, **o.recorded} != o.manifest:
+    for rel, path in o.withdrawn:
+        path.unlink(missing_ok=True)
+        o.report.removed.append(path)
+    manifest = {k: v for k, v in {**o.manifest, **o.recorded}.items()
+                if k not in {rel for rel, _ in o.withdrawn}}
+    if manifest != o.manifest:
         try:
-            atomic_write(o.manifest_path, json.dumps({**o.manifest, **o.recorded}, indent=0,
-                                                     sort_keys=True))
+            atomic_write(o.manifest_path, json.dumps(manifest, indent=0, sort_keys=True))
         except OSError:
             pass  # only a shortcut: the next build renders again
     # forget cached PDFs of older versions of the documents just built ('_' is never in an id)

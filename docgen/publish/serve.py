@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from .build import ID_RE, build
+from ..check.verdict import DEFAULT_POLICY, Policy
 from ..model.errors import DocgenError
 from ..render.render import PACKAGE_TEMPLATES
 from .site import write_site_pages
@@ -65,8 +66,9 @@ class Site:
     """The served folder and what the last rebuild found."""
 
     def __init__(self, paths: list[str], templates: Path | None, cache: Path | None, jobs: int,
-                 log: Callable[[str], None]):
+                 log: Callable[[str], None], policy: Policy = DEFAULT_POLICY):
         self.paths, self.templates, self.cache, self.jobs, self.log = paths, templates, cache, jobs, log
+        self.policy = policy
         self.dir = Path(tempfile.mkdtemp(prefix="docgen-serve-"))
         self.problems: list[str] = []  # shown on every page while set
         self.generation = 0
@@ -77,7 +79,7 @@ class Site:
         plan = SitePlan(formats=set(SERVE_FORMATS), block_failures=False)
         try:
             report = build(self.paths, set(SERVE_FORMATS), self.dir, self.templates, draft=True,
-                           cache=self.cache, jobs=self.jobs, site=plan.hook)
+                           cache=self.cache, jobs=self.jobs, site=plan.hook, policy=self.policy)
             errors = [str(e) for e in report.errors]
             if not errors:  # a file that does not load: keep the last good index and pages
                 write_site_pages(self.dir, plan.results, self.templates, plan.banner, SERVE_FORMATS)
@@ -163,7 +165,8 @@ def make_handler(site: Site) -> type[http.server.SimpleHTTPRequestHandler]:
 
 def serve(paths: list[str], *, port: int = 8000, templates: Path | None = None,
           cache: Path | None = None, jobs: int = 0, interval: float = 0.5,
-          log: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> int:
+          log: Callable[[str], None] | None = None, stop: threading.Event | None = None,
+          policy: Policy = DEFAULT_POLICY) -> int:
     """Build, serve on 127.0.0.1:`port` and rebuild on changes until Ctrl-C (or `stop`)."""
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
@@ -171,7 +174,7 @@ def serve(paths: list[str], *, port: int = 8000, templates: Path | None = None,
     if templates is not None and not Path(templates).is_dir():
         raise DocgenError(f"--templates {templates}: no such folder")
     say = log or (lambda line: print(line, flush=True))
-    site = Site(paths, templates, cache, jobs, say)
+    site = Site(paths, templates, cache, jobs, say, policy)
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(site))
     except OSError as exc:

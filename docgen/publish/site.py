@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .build import BuildReport, build
+from ..check.verdict import DEFAULT_POLICY, Policy
 from ..model.errors import DocgenError, ErrorGroup
 from .fsutil import atomic_write
 from ..run.verify import Result
@@ -72,7 +73,7 @@ class PublishReport:
 
 def publish(paths: list[str], out: Path, *, formats: set[str] | None = None,
             templates: Path | None = None, cache: Path | None = None,
-            jobs: int = 0) -> PublishReport:
+            jobs: int = 0, policy: Policy = DEFAULT_POLICY) -> PublishReport:
     """Verify, render and write the site to `out`, replacing the old one in one rename.
 
     Raises:
@@ -90,9 +91,10 @@ def publish(paths: list[str], out: Path, *, formats: set[str] | None = None,
         raise DocgenError(f"--out {out}: is a symbolic link; name the folder itself")
     if out.resolve() in (Path.cwd().resolve(), Path.home().resolve(), Path("/")):
         raise DocgenError(f"--out {out}: refusing to replace this folder with a site")
-    if out.exists() and any(out.iterdir()) and not (out / "index.html").is_file():
-        raise DocgenError(f"--out {out}: exists, is not empty and holds no index.html; "
-                          "refusing to replace a folder that is not a site")
+    if out.exists() and any(out.iterdir()) and not _made_by_docgen(out):
+        raise DocgenError(f"--out {out}: exists, is not empty and was not made by `docgen "
+                          f"publish` (no {MARKER} file in it); refusing to replace it with a site. "
+                          "Name another folder, or remove this one yourself")
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     _recover(out)
@@ -101,12 +103,13 @@ def publish(paths: list[str], out: Path, *, formats: set[str] | None = None,
     try:
         plan = SitePlan(formats=formats, block_failures=True)
         report = build(paths, formats, tmp, templates, draft=False, cache=cache, jobs=jobs,
-                       site=plan.hook,
+                       site=plan.hook, policy=policy,
                        pdf_cache=(Path(cache) / "pdf") if cache is not None else None)
         if report.errors:
             raise report.errors[0] if len(report.errors) == 1 else ErrorGroup(report.errors)
         shutil.rmtree(tmp / ".cache", ignore_errors=True)
         write_site_pages(tmp, plan.results, templates, [], formats)
+        (tmp / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         _readable(tmp)
         _swap(tmp, out)
     except BaseException:
@@ -114,6 +117,17 @@ def publish(paths: list[str], out: Path, *, formats: set[str] | None = None,
         raise
     return PublishReport(out, report, len(plan.results), time.perf_counter() - started,
                          graph=(out / "graph.svg").is_file())
+
+
+MARKER = ".docgen-site"  # in every published site: publish replaces only folders holding it
+MARKER_TEXT = ("This folder was written by `docgen publish`, which replaces it as a whole.\n"
+               "Files put here by hand are lost at the next publish.\n")
+
+
+def _made_by_docgen(out: Path) -> bool:
+    """`out` holds the marker that `publish` writes (a regular file, not a link)."""
+    marker = out / MARKER
+    return marker.is_file() and not marker.is_symlink()
 
 
 def _readable(folder: Path) -> None:

@@ -182,3 +182,23 @@ def test_missing_programs_skip_locally_but_fail_in_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         need("no-such-program-docgen")
+
+
+def test_a_note_that_starts_failing_loses_its_old_pages(tmp_path, capsys):
+    """build/ must not keep the "verified" pages of a derivation that no longer verifies; a
+    file put there by hand (not recorded as docgen's) is left alone."""
+    src = write(tmp_path / "src", "good.yaml", GOOD)
+    out = tmp_path / "out"
+    report = pipeline.build([str(src)], {"md", "latex"}, out)
+    did = next(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert (out / did / f"{did}.md").is_file() and not report.removed
+    (out / did / "mine.txt").write_text("keep me")
+    src.write_text(GOOD.replace("D(ones(n).T @ exp(x), x)", "2 * exp(x)"), encoding="utf-8")
+    report = pipeline.build([str(src)], {"md", "latex"}, out)
+    assert report.failed
+    assert not (out / did / f"{did}.md").exists() and not (out / did / f"{did}.tex").exists()
+    assert sorted(p.name for p in report.removed) == sorted([f"{did}.md", f"{did}.tex"])
+    assert (out / did / "mine.txt").read_text() == "keep me"
+    # with --draft it is rendered again, marked as failing
+    report = pipeline.build([str(src)], {"md"}, out, draft=True)
+    assert (out / did / f"{did}.md").is_file()

@@ -15,6 +15,7 @@ import pytest
 from buildhelp import BAD, DERIVATIONS, GOOD, need, need_katex, tree, write
 
 from docgen import cli
+from docgen.model.errors import DocgenError
 from docgen.publish.site import PublishBlocked, publish
 from docgen.publish.siteplan import tag_slug
 
@@ -279,11 +280,33 @@ def test_publish_refuses_a_folder_that_is_not_a_site(tmp_path, capsys):
     precious = tmp_path / "notes"
     write(precious, "thesis.txt", "do not delete")
     assert cli.main(["publish", str(src), "--out", str(precious)]) == 2
-    assert "not a site" in capsys.readouterr().err
+    assert "was not made by `docgen publish`" in capsys.readouterr().err
     assert (precious / "thesis.txt").read_text() == "do not delete"
+    # a folder with an index.html of its own is not a site docgen made either
+    write(precious, "index.html", "<p>my homepage</p>")
+    assert cli.main(["publish", str(src), "--out", str(precious)]) == 2
+    assert (precious / "thesis.txt").read_text() == "do not delete"
+    assert (precious / "index.html").read_text() == "<p>my homepage</p>"
     assert cli.main(["publish", str(src), "--out", str(tmp_path / "s"), "--format", "md"]) == 2
     assert cli.main(["publish", str(tmp_path / "nowhere"), "--out", str(tmp_path / "s")]) == 2
     assert not (tmp_path / "s").exists()
+
+
+def test_publish_replaces_only_a_site_it_made(tmp_path, cache):
+    """The marker publish writes is what lets the next publish replace the folder; a marker
+    that is a symbolic link does not count."""
+    need_katex()
+    src = tmp_path / "derivations"
+    write(src, "right-gradient.yaml", GOOD)
+    out = tmp_path / "site"
+    publish([str(src)], out, formats={"html"}, cache=cache)
+    assert (out / ".docgen-site").is_file()
+    publish([str(src)], out, formats={"html"}, cache=cache)  # its own site: replaced
+    (out / ".docgen-site").unlink()
+    (out / ".docgen-site").symlink_to(tmp_path / "derivations" / "right-gradient.yaml")
+    with pytest.raises(DocgenError, match="not made by"):
+        publish([str(src)], out, formats={"html"}, cache=cache)
+    assert (out / "index.html").is_file()
 
 
 def test_a_killed_swap_is_recovered(tmp_path, cache):

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from ..check.verdict import DEFAULT_POLICY, Policy
 from ..model.errors import DocgenError, ErrorGroup
-from .fsutil import atomic_write
+from .fsutil import atomic_write, sweep_folders, sweep_temporaries
 from .incremental import base_key, digest, document_key, fresh, read_manifest, relative, same_bytes
 # katex and tex only start processes (Node, TeX) when asked; importing them is cheap. SymPy and
 # Jinja come with render.render, which is imported only when something is rendered.
@@ -108,12 +109,15 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     outputs = _plan(out, chosen, results, formats, templates, contexts, pdf_cache, report)
     for res in chosen:  # 4. render what is not up to date, in memory, collecting problems
         _render(outputs, res)
+    if outputs.pdf_jobs:  # TeX folders of builds that were killed (SIGKILL skips their cleanup)
+        sweep_folders(Path(tempfile.gettempdir()), tex.TEMP_PREFIX)
     _compile_pdfs(outputs)  # 5. the PDFs, from the LaTeX rendered in 4
     outputs.timings["render"] -= outputs.timings["katex"]
     report.timings.update(outputs.timings)
     if outputs.problems:  # every problem of every document, and nothing written
         raise outputs.problems[0] if len(outputs.problems) == 1 else ErrorGroup(outputs.problems)
     _withdraw(outputs, [r for r in results if not r.passed and not draft])
+    sweep_temporaries(outputs.root)  # what a killed build left half-written
     _write(outputs)  # 6. write, last
     report.timings["total"] = time.perf_counter() - clock
     return report

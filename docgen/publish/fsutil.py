@@ -1,10 +1,17 @@
-"""Writing files atomically: a temporary file in the same folder, then a rename."""
+"""Writing files atomically: a temporary file in the same folder, then a rename; and sweeping
+the temporary files of a process that was killed before its rename."""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
+
+# `.<name>.<pid>-<random>.tmp`: the pid of the writer, so a later run can tell a dead writer's
+# leftover from a file another run is writing right now
+_TEMP = re.compile(r"^\..+\.(\d+)-[A-Za-z0-9_]+\.tmp$")
 
 
 def _umask() -> int:
@@ -18,7 +25,7 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are meant to be read
         with os.fdopen(fd, "wb") as fh:
@@ -29,3 +36,51 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` exists (another user's counts as alive)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temporaries(folder: Path) -> list[Path]:
+    """Remove what `atomic_write` left in `folder` (and below) when its process was killed
+    before the rename: `.<name>.<pid>-<random>.tmp` files whose pid is gone. Symbolic links
+    are neither followed nor removed. Returns what was removed."""
+    removed = []
+    if not folder.is_dir() or folder.is_symlink():
+        return removed
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        for name in filenames:
+            m = _TEMP.match(name)
+            path = Path(dirpath) / name
+            if m and not path.is_symlink() and not pid_alive(int(m.group(1))):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+def sweep_folders(parent: Path, prefix: str) -> list[Path]:
+    """Remove `<prefix><pid>-*` folders in `parent` whose pid is gone (e.g. a TeX run's
+    temporary folder left by a killed build). Returns what was removed."""
+    removed = []
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)-")
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = pattern.match(entry.name)
+        if m and entry.is_dir(follow_symlinks=False) and not pid_alive(int(m.group(1))):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed

@@ -30,6 +30,8 @@ class TexError(DocgenError):
         self.tex_line = tex_line
 
 
+TEMP_PREFIX = "docgen-tex-"  # + "<pid>-": a build sweeps those of dead processes (publish/build.py)
+
 def source_date_epoch(path: str | Path | None) -> int:
     """The time stamped into a PDF: $SOURCE_DATE_EPOCH if set, else the last git commit of
     the derivation file, else 0 (1970-01-01). Never the clock, so rebuilds are identical."""
@@ -69,7 +71,7 @@ def compile_pdf(tex: str, jobname: str, *, label: str, epoch: int = 0) -> bytes:
     env = dict(os.environ)
     env.update(SOURCE_DATE_EPOCH=str(epoch), FORCE_SOURCE_DATE="1", TZ="UTC",
                max_print_line="1000", error_line="254", half_error_line="238")
-    with tempfile.TemporaryDirectory(prefix="docgen-tex-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         src = Path(tmp) / f"{jobname}.tex"
         src.write_text(tex, encoding="utf-8")
         try:

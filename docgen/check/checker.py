@@ -7,7 +7,7 @@ Per link A = B and per concrete size assignment, cheapest first:
   3. on an entry that is not zero: exact random rational probes, refuting with an exact witness,
      else the numeric check at that size;
   4. `simplify` as a last resort inside the time budget (never a refutation when it fails);
-then a numeric check at the larger size (NumPy, derivatives by finite differences).
+then a numeric check at the larger size (NumPy, derivatives by the complex step: numeric.py).
 """
 
 from __future__ import annotations
@@ -39,7 +39,14 @@ from .verdict import (  # noqa: F401  (re-exported: check is where links are mad
     format_sizes,
 )
 
+# The numeric check's tolerance, relative to the scale of the values, 1 + max(|a|, |b|): both
+# sides are evaluated in floats with complex-step derivatives, exact to rounding (numeric.py), so
+# a correct link differs by a few eps of that scale; 1e-6 leaves room for conditioning (inv, det
+# at n = 1000) and is far below the O(1) relative difference of a wrong link. A nested
+# derivative takes central differences at its inner level (error ~ eps^(2/3) of |f| there): each
+# level beyond the first widens the tolerance by NESTED_FACTOR.
 NUMERIC_TOL = 1e-6
+NESTED_FACTOR = 1e3
 ALL_SIZES_BUDGET = 3.0  # seconds at most for the proof for every size, within the link's budget:
 # the library's slowest proof takes ~0.15 s; a wide margin keeps verdicts the same on a busy machine
 
@@ -319,20 +326,20 @@ class Checker:
         """Compare both sides at random float points; a witness when they differ beyond tolerance."""
         rng = np.random.default_rng(seed)
         depth = max(derivative_depth(link.left.tree), derivative_depth(link.right.tree))
-        tol = NUMERIC_TOL * (1e3 ** max(depth - 1, 0))
+        tol = NUMERIC_TOL * (NESTED_FACTOR ** max(depth - 1, 0))
         what = "finite differences agree" if depth else "numeric values agree"
         for attempt in range(8):
             # after four points outside the domain (logs, roots), try positive values only
             ev = self.numeric_evaluator(sizes, rng, positive=attempt >= 4)
-            with np.errstate(all="ignore"):
-                a = ev.evaluate(link.left.tree)
-                b = ev.evaluate(link.right.tree)
+            a = ev.evaluate(link.left.tree)  # no floating-point warnings: non-finite values
+            b = ev.evaluate(link.right.tree)
             if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-                continue  # a pole or a log of a negative: draw again
-            scale = 1 + max(np.abs(a).max(), np.abs(b).max())
-            err = np.abs(a - b).max() / scale
+                continue  # a pole, a log of a negative, an overflow: not evaluable here, draw again
+            with np.errstate(all="ignore"):  # a - b beyond the largest float: inf, a witness
+                diff = np.abs(a - b)
+                err = diff.max() / (1 + max(np.abs(a).max(), np.abs(b).max()))
             if err > tol:
-                i, j = np.unravel_index(np.argmax(np.abs(a - b)), a.shape)
+                i, j = np.unravel_index(np.argmax(diff), a.shape)
                 point = {n: _numeric_text(v) for n, v in ev.values.items()}
                 return Witness(sizes, point, f"{a[i, j]:.6g}", f"{b[i, j]:.6g}", False, (int(i), int(j))), err, what
             return None, tol, what

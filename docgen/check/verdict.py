@@ -19,7 +19,7 @@ STATUSES = (PROVEN_ALL, PROVEN, NUMERIC, UNDECIDED, FAILED)
 @dataclass(frozen=True)
 class Policy:
     """Which verdicts pass. The default: a link passes when it is proven (for every size or at
-    the listed sizes) or has numeric evidence (random points and finite differences agree);
+    the listed sizes) or has numeric evidence (random points and numeric derivatives agree);
     it fails when refuted, and also when it could not be checked at all (budget spent, worker
     dead or out of memory, no finite point): no evidence is not a pass.
 

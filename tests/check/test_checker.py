@@ -460,3 +460,43 @@ def test_matrix_differential_without_constant_assumption_fails(build):
     link = links["step1"]
     assert link.status == "failed" and link.witness.exact and link.loc.line == 14
     assert links["claim"].status == "proven"  # the claim (a partial derivative) still holds
+
+
+# -- the numeric check at a large scale --------------------------------------------------------
+LARGE = HEAD + """\
+claim: D((ones(n).T @ tanh(x) + 1000000) ** 2, x) = {rhs}
+steps:
+  - {rhs}
+"""
+
+
+def test_a_correct_derivative_at_a_large_scale_passes(build):
+    """f ≈ 1e12, its gradient ≈ 2e6: central differences lost eps·|f|/h ≈ 60 per entry, 3e-5 of
+    the scale, and the numeric check contradicted the exact proof; complex steps do not."""
+    rhs = "2 * (ones(n).T @ tanh(x) + 1000000) * (ones(n) - tanh(x) * tanh(x))"
+    links = check_all(build, LARGE.replace("{rhs}", rhs))
+    for link in links.values():
+        assert link.status == "proven", link.evidence
+        assert not any("disagrees" in e for e in link.evidence), link.evidence
+        assert link.witness is None
+
+
+def test_a_wrong_derivative_at_a_large_scale_fails_with_a_numeric_witness(build):
+    rhs = "2 * (ones(n).T @ tanh(x) + 1000000) * (ones(n) + tanh(x) * tanh(x))"
+    links = check_all(build, LARGE.replace("{rhs}", rhs))
+    for link in links.values():
+        assert link.status == "failed", link.evidence
+        w = link.witness
+        assert w is not None and w.exact is False
+        assert abs(float(w.left) - float(w.right)) > 1e-3 * abs(float(w.left))
+
+
+def test_an_overflow_at_the_numeric_size_is_drawn_again_without_a_warning(build):
+    """exp(200 eˣ) overflows for x > 1.27: such a point is not evaluable (pytest makes every
+    RuntimeWarning an error here); the check draws another and still decides."""
+    rhs = "200 * exp(x) * exp(200 * exp(x))"
+    text = HEAD + f"claim: D(ones(n).T @ exp(200 * exp(x)), x) = {rhs}\nsteps:\n  - {rhs}\n"
+    links = check_all(build, text)
+    assert links["claim"].status == "proven", links["claim"].evidence
+    wrong = check_all(build, text.replace("200 * exp(x) * exp", "300 * exp(x) * exp"))
+    assert wrong["claim"].status == "failed"

@@ -130,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: one line; workers and KaTeX are stopped at exit
         print("docgen: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:  # a file or folder the command needs (the output, a cache): not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"docgen: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
     return EXIT_INPUT
 
 

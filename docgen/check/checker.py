@@ -184,6 +184,8 @@ class Checker:
             eqs = ev.evaluate(a.lhs.tree) - ev.evaluate(a.rhs.tree)
             for eq in eqs:
                 eq = sp.expand(eq.xreplace(out))
+                if eq.has(sp.zoo, sp.nan, sp.oo, -sp.oo):  # undefined (a division by zero): no solving
+                    continue
                 for s in sorted(eq.free_symbols, key=lambda s: s.name, reverse=True):
                     if s in out or not eq.is_polynomial(s) or sp.degree(eq, s) != 1:
                         continue

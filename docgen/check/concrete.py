@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Callable
 
 import sympy as sp
+from sympy.matrices.exceptions import NonInvertibleMatrixError
 
 from ..model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
 from ..model.derivation import Derivation, Shape, size_of
@@ -200,7 +201,10 @@ class Evaluator:
         if f == "det":
             return Matrix([[a.det(method="berkowitz")]])
         if f == "inv":
-            return Matrix(a.inv(method="LU"))
+            try:
+                return Matrix(a.inv(method="LU"))
+            except NonInvertibleMatrixError:  # singular at every point: undefined, like 1/0
+                return Matrix(a.rows, a.cols, [sp.zoo] * (a.rows * a.cols))
         raise AssertionError(f"unhandled function {f}")  # shapes.py rejects unknown names
 
     def _dim(self, node: Node) -> int:

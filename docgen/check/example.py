@@ -101,16 +101,19 @@ class _Values:
         if key in self.known:
             floats, differ = self.known[key]
         else:
-            floats, differ = self._evaluate(e)
+            floats, differ = self._evaluate(e, what)
         self.computed[key] = (floats, differ)
         if differ:
             self.result.fd_agree = False
             self.result.problems.append(f"{what}: {differ}")
         return floats
 
-    def _evaluate(self, e: Expr) -> tuple[list[list[float]], str]:
+    def _evaluate(self, e: Expr, what: str) -> tuple[list[list[float]], str]:
         """(value, how SymPy and NumPy disagree on it, or "")."""
         exact = self.ev.evaluate(e.tree).xreplace(self.point)
+        if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise ArithmeticError(f"{what} is undefined at the example's values "
+                                  "(a division by zero, or the inverse of a singular matrix)")
         vals = np.array(exact.evalf(20).tolist(), dtype=float)
         self.num.stats.reset()
         approx = self.num.evaluate(e.tree)

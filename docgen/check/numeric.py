@@ -82,6 +82,21 @@ class Stats:
             self.peak = max(self.peak, float(m.max()))
 
 
+SINGULAR = 1e12  # max|A| * max|inv(A)| beyond this: A is singular up to rounding
+
+
+def _inverse(a: Array) -> Array:
+    """inv(a) for each matrix of the batch; NaN (no value, like 1/0) for a matrix that is
+    singular, or singular up to rounding (LAPACK then returns noise, not an inverse)."""
+    try:
+        out = np.linalg.inv(a)
+    except np.linalg.LinAlgError:  # exactly singular: LAPACK refuses the whole batch
+        return np.full(a.shape, np.nan)
+    scale = np.abs(a).max(axis=(-2, -1), keepdims=True) * np.abs(out).max(axis=(-2, -1), keepdims=True)
+    with np.errstate(invalid="ignore"):
+        return np.where(scale > SINGULAR, np.nan, out)
+
+
 class RandomFunctions:
     """Random smooth stand-ins for generic functions, fixed by a seed."""
 
@@ -244,7 +259,7 @@ class NumericEvaluator:
         if f == "det":
             return np.linalg.det(a)[..., None, None]
         if f == "inv":
-            return np.linalg.inv(a)
+            return _inverse(a)
         raise AssertionError(f"unhandled function {f}")
 
     def _derivative(self, node: Call) -> Array:
@@ -433,7 +448,8 @@ def _satisfy_assumptions(ev: NumericEvaluator, der: Derivation) -> NumericEvalua
                 w = v.copy()
                 w[idx] = t
                 e = ev.with_values({**ev.values, target: w})
-                return float((e.evaluate(a.lhs.tree) - e.evaluate(a.rhs.tree)).ravel()[0])
+                with np.errstate(all="ignore"):  # an undefined assumption is not solved for
+                    return float((e.evaluate(a.lhs.tree) - e.evaluate(a.rhs.tree)).ravel()[0])
             r0, r1 = residual(0.0), residual(1.0)
             if abs(r1 - r0) > 1e-12:
                 v = v.copy()

@@ -9,9 +9,24 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..model.errors import DocgenError
+
 # `.<name>.<pid>-<random>.tmp`: the pid of the writer, so a later run can tell a dead writer's
 # leftover from a file another run is writing right now
 _TEMP = re.compile(r"^\..+\.(\d+)-[A-Za-z0-9_]+\.tmp$")
+
+
+class WriteError(DocgenError, OSError):
+    """An output could not be written (a full disk, a read-only or forbidden folder): a
+    located message, exit 2. Still an OSError, for callers that treat a write as optional."""
+
+    def __init__(self, path: Path, exc: OSError):
+        reason = exc.strerror or str(exc)
+        DocgenError.__init__(self, f"cannot write {path}: {reason}")
+        self.errno, self.strerror, self.filename = exc.errno, reason, str(path)
+
+    def __str__(self) -> str:
+        return DocgenError.__str__(self)
 
 
 def _umask() -> int:
@@ -21,11 +36,20 @@ def _umask() -> int:
 
 
 def atomic_write(path: str | Path, data: bytes | str) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never half."""
+    """Write `data` to `path` so that readers see the old file or the new one, never half.
+
+    Raises:
+        WriteError: the folder or the file cannot be written (no space left, read-only, no
+            permission); the temporary file is removed and `path` is left as it was.
+    """
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp",
+                                   dir=path.parent)
+    except OSError as exc:
+        raise WriteError(path, exc) from None
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are meant to be read
         with os.fdopen(fd, "wb") as fh:
@@ -33,6 +57,9 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise WriteError(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

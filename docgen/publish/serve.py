@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Callable
 
@@ -91,6 +92,15 @@ class Site:
                 self.log(f"docgen: {line}")
             self.log("docgen serve: the pages shown are from the last good build; "
                      "fix the problem and save again")
+            return
+        except Exception as exc:  # a docgen bug (or the system): the server lives on, says so
+            lines = [f"docgen serve: the rebuild stopped on an internal error: "
+                     f"{type(exc).__name__}: {exc}".splitlines()[0],
+                     "this is a bug in docgen; please report it with the file you saved"]
+            self._set_problems(lines)
+            for line in lines:
+                self.log(line)
+            self.log("".join(traceback.format_exception(exc)).rstrip())
             return
         unchanged = set(getattr(report, "unchanged", []))
         redone = [d for d in report.rendered if d not in unchanged]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import math
+import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,9 @@ class Document:
     data: Any
     marks: dict[Path_, tuple[int, int, str]]  # key path -> (line, column, scalar style)
     digest: str = ""  # sha256 of the file's bytes: what cached verdicts are keyed on
+    # noticed while loading, for the schema's checks (None: not known, look at `data`):
+    breaks: tuple[tuple[Path_, bool], ...] | None = None  # texts (or keys: True) with a line break
+    whole_floats: bool | None = None  # whether a float with a whole value (4.0) occurs
 
     def loc(self, *keys: Any) -> Location:
         """Location of the value at `keys`, or of its nearest located parent."""
@@ -55,10 +62,38 @@ def load_file(path: str | Path) -> Document:
     """
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = _read_bounded(Path(path), name)
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror}", Location(name)) from None
     return load_bytes(raw, name)
+
+
+def _read_bounded(path: Path, name: str) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES, read without ever holding more than
+    MAX_BYTES + 1 of them: a device (/dev/zero), a pipe or a folder is refused before a byte is
+    read (opened non-blocking, so that a pipe with no writer does not hang), a larger file
+    after its size is known."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a device, a pipe or a socket"
+            raise LoadError(f"not a regular file ({kind}); a derivation is a .yaml file", Location(name))
+        if st.st_size > MAX_BYTES:
+            raise LoadError(f"file is {st.st_size} bytes; at most {MAX_BYTES}", Location(name))
+        chunks, size = [], 0
+        while size <= MAX_BYTES:  # the file may grow after fstat: still read at most MAX + 1
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        raw = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_BYTES:
+        raise LoadError(f"file is more than {MAX_BYTES} bytes; at most {MAX_BYTES}", Location(name))
+    return raw
 
 
 def load_bytes(raw: bytes, name: str) -> Document:
@@ -90,8 +125,10 @@ def load_bytes(raw: bytes, name: str) -> Document:
     if node is None:
         raise LoadError("file is empty", Location(name, 1))
     marks: dict[Path_, tuple[int, int, str]] = {}
-    data = _convert(node, (), marks, name)
-    return Document(name, data, marks, hashlib.sha256(raw).hexdigest())
+    seen = _Seen()
+    data = _convert(node, (), marks, name, seen)
+    return Document(name, data, marks, hashlib.sha256(raw).hexdigest(), tuple(seen.breaks),
+                    seen.whole_floats)
 
 
 # libyaml's parser when PyYAML was built with it (about 15× faster); the same safe subset
@@ -145,7 +182,19 @@ def _construct(node: yaml.Node, name: str) -> Any:
         raise LoadError(f"unreadable value {node.value[:40]!r}: {message}", _where(node, name)) from None
 
 
-def _convert(node: yaml.Node, path: Path_, marks: dict, name: str) -> Any:
+class _Seen:
+    """What the schema checks look for, noticed on the way: texts holding a line break (by
+    path; a key by the path of its value, flagged True) and floats with a whole value."""
+
+    def __init__(self) -> None:
+        self.breaks: list[tuple[Path_, bool]] = []
+        self.whole_floats = False
+
+
+_LINE_BREAKS = ("\n", "\u2028", "\u2029")
+
+
+def _convert(node: yaml.Node, path: Path_, marks: dict, name: str, seen: _Seen) -> Any:
     style = getattr(node, "style", None) or ""
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1, style)
     if isinstance(node, yaml.MappingNode):
@@ -158,17 +207,46 @@ def _convert(node: yaml.Node, path: Path_, marks: dict, name: str) -> Any:
                 where = Location(name, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 raise LoadError("mapping keys must be plain text", where)
             key = str(key)
+            _check_characters(key, key_node, name)
+            if any(b in key for b in _LINE_BREAKS):
+                seen.breaks.append((path + (key,), True))
             if key in out:
                 where = Location(name, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 raise LoadError(f"duplicate key {key!r}", where)
-            out[key] = _convert(value_node, path + (key,), marks, name)
+            out[key] = _convert(value_node, path + (key,), marks, name, seen)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(child, path + (i,), marks, name) for i, child in enumerate(node.value)]
+        return [_convert(child, path + (i,), marks, name, seen) for i, child in enumerate(node.value)]
     value = _construct(node, name)
     if isinstance(value, (datetime.date, datetime.datetime)):
         value = value.isoformat()  # dates in metadata are kept as written
     if not isinstance(value, (str, int, float, bool, type(None))):
         where = Location(name, node.start_mark.line + 1, node.start_mark.column + 1)
         raise LoadError(f"unsupported YAML value of type {type(value).__name__}", where)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise LoadError(f"value {value!r} is not finite; write a number", _where(node, name))
+        seen.whole_floats = seen.whole_floats or value.is_integer()
+    elif isinstance(value, str):
+        _check_characters(value, node, name)
+        if any(b in value for b in _LINE_BREAKS):
+            seen.breaks.append((path, False))
     return value
+
+
+# characters no text of a derivation may hold: control characters other than tab and newline
+# (escapes such as "\0", "\e" or "\x7f" get past the YAML reader, which refuses only raw
+# ones), lone surrogates (not encodable as UTF-8) and private-use characters (the renderer uses
+# some as placeholders)
+_REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff"
+                      "\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+
+
+def _check_characters(text: str, node: yaml.Node, name: str) -> None:
+    found = _REFUSED.search(text)
+    if found is None:
+        return
+    code = ord(found.group())
+    kind = ("lone surrogate" if 0xD800 <= code <= 0xDFFF else
+            "private-use character" if code >= 0xE000 else "control character")
+    raise LoadError(f"{kind} U+{code:04X} is not allowed in text", _where(node, name))

@@ -168,3 +168,110 @@ def test_too_many_nodes_is_refused(tmp_path):
 def test_too_large_file_is_refused(tmp_path):
     err = load_error(tmp_path, b"a: '" + b"x" * 1_100_000 + b"'\n")
     assert "bytes; at most" in err.message
+
+
+# -- characters and values no derivation may hold (escapes get past the YAML reader) ----------
+@pytest.mark.parametrize("escape, what", [
+    ("\\0", "control character U+0000"),
+    ("\\e", "control character U+001B"),
+    ("\\x7f", "control character U+007F"),
+    ("\\r", "control character U+000D"),
+    ("\\x9b", "control character U+009B"),
+    ("\\N", "control character U+0085"),
+    ("\\ue000", "private-use character U+E000"),
+    ("\\uf8ff", "private-use character U+F8FF"),
+    ("\\U000F0000", "private-use character U+F0000"),
+    ("\\U0010FFFD", "private-use character U+10FFFD"),
+])
+def test_escaped_control_and_private_use_characters_are_refused_where_they_are(tmp_path, escape, what):
+    err = load_error(tmp_path, f'id: x\ntitle: "a{escape}b"\n'.encode())
+    assert what in err.message and "is not allowed in text" in err.message
+    assert (err.location.line, err.location.column) == (2, 8)
+
+
+def test_such_characters_are_refused_in_keys_and_nested_text_too(tmp_path):
+    err = load_error(tmp_path, b'id: x\nsymbols:\n  "x\\ue001": {shape: [n]}\n')
+    assert "U+E001" in err.message and err.location.line == 3
+    err = load_error(tmp_path, b'id: x\nsteps:\n  - expr: a\n    note: "\\x1b[2J"\n')
+    assert "U+001B" in err.message and err.location.line == 4
+
+
+def test_tabs_newlines_crlf_and_other_scripts_stay_allowed(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_bytes('id: x\r\ntitle: "Caf\\u00e9 \\t 矩阵 ∂f/∂x"\r\nnote: |\r\n  one\r\n  two\r\n'.encode())
+    doc = load_file(path)
+    assert doc.data == {"id": "x", "title": "Café \t 矩阵 ∂f/∂x", "note": "one\ntwo\n"}
+
+
+@pytest.mark.parametrize("raw", [".nan", ".NaN", ".inf", "-.inf", "[1, .nan]", "{budget: .inf}"])
+def test_non_finite_numbers_are_refused_anywhere(tmp_path, raw):
+    err = load_error(tmp_path, f"id: x\ncheck: {raw}\n".encode())
+    assert "is not finite" in err.message and err.location.line == 2
+
+
+# -- what is read: a regular file, at most MAX_BYTES, never read whole first -----------------
+def test_a_device_is_refused_before_anything_is_read(monkeypatch):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    import docgen.read.load as load
+
+    monkeypatch.setattr(load.os, "read", lambda *a: pytest.fail("read from a device"))
+    with pytest.raises(LoadError, match="not a regular file") as info:
+        load_file("/dev/zero")
+    assert str(info.value.location) == "/dev/zero"
+
+
+def test_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    import signal
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("opening the pipe blocked"))
+    signal.alarm(10)
+    try:
+        with pytest.raises(LoadError, match="not a regular file"):
+            load_file(fifo)
+    finally:
+        signal.alarm(0)
+
+
+def test_a_folder_named_like_a_file_is_refused(tmp_path):
+    (tmp_path / "d.yaml").mkdir()
+    with pytest.raises(LoadError, match="not a regular file"):
+        load_file(tmp_path / "d.yaml")
+
+
+def test_a_huge_file_is_refused_by_its_size_without_reading_it(tmp_path, monkeypatch):
+    import docgen.read.load as load
+
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as fh:  # 3 GB, sparse: no disk space used
+        fh.truncate(3 * 1024**3)
+    asked: list[int] = []
+    real_read = os.read
+    monkeypatch.setattr(load.os, "read", lambda fd, n: asked.append(n) or real_read(fd, n))
+    with pytest.raises(LoadError, match="3221225472 bytes; at most") as info:
+        load_file(big)
+    assert info.value.location.path == str(big)
+    assert asked == []
+
+
+def test_reading_stops_one_byte_past_the_limit(tmp_path, monkeypatch):
+    """A file that grows after its size was taken (or lies about it) is still read bounded."""
+    import docgen.read.load as load
+
+    path = tmp_path / "d.yaml"
+    path.write_bytes(b"a: 1\n")
+    real_fstat = os.fstat
+
+    class Small:
+        def __init__(self, st):
+            self.st_mode, self.st_size = st.st_mode, 10
+
+    endless = iter(lambda: b"x" * 65536, None)
+    asked: list[int] = []
+    monkeypatch.setattr(load.os, "fstat", lambda fd: Small(real_fstat(fd)))
+    monkeypatch.setattr(load.os, "read", lambda fd, n: asked.append(n) or next(endless)[:n])
+    with pytest.raises(LoadError, match="more than 1000000 bytes"):
+        load_file(path)
+    assert sum(min(n, 65536) for n in asked) == load.MAX_BYTES + 1

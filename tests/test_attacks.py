@@ -10,6 +10,12 @@ Each attack states its expected outcome in a header comment:
 that the message must name as `<file>:<line>` (`file=` names the file inside a folder attack),
 `message` a fragment of the problem. An attack that is valid input (markup in prose) has exit=0
 and `absent=` fragments that must not occur in any rendered file (raw markup, TeX primitives).
+`draft=1` builds with --draft, so that a derivation that fails verification is rendered all the
+same; its outputs are searched for the `absent=` fragments too.
+
+A Markdown file is judged by what a CommonMark renderer makes of it (tests/markdownhelp.py):
+a fragment is live when it occurs in that HTML, and no Markdown output may hold raw HTML or a
+link other than http(s) or a sibling derivation's .md.
 
 For every attack: no payload ran (payloads write a file named PWNED; none may appear), nothing
 was written outside the output folder (the scratch folder is snapshotted before and after),
@@ -27,6 +33,7 @@ from pathlib import Path
 
 import pytest
 from buildhelp import GOOD, need_katex
+from markdownhelp import live_markup, to_html
 
 from docgen.cli import main
 
@@ -66,6 +73,9 @@ def test_the_corpus_has_at_least_30_attacks_each_with_an_expectation():
         else:
             assert any(k.startswith("absent") for k in fields), \
                 f"{case.name}: exit=0 but nothing to look for in the outputs"
+        if fields.get("draft", ["0"])[0] == "1":
+            assert any(k.startswith("absent") for k in fields), \
+                f"{case.name}: draft=1 but nothing to look for in the outputs"
 
 
 # -- running one case ------------------------------------------------------------------------
@@ -105,11 +115,10 @@ def check_run(scratch: Path, argv: list[str], capsys, allowed: str | None) -> tu
 
 
 def _raw(fmt: str, text: str, fragment: str) -> bool:
-    """Whether `fragment` occurs in `text` as live markup: in Markdown, text after a backslash
-    escape or inside a code span (inline math is $`...`$) is not markup."""
+    """Whether `fragment` occurs in `text` as live markup: in Markdown, in the HTML a CommonMark
+    renderer makes of it (where text, code spans and math are escaped)."""
     if fmt == "md":
-        text = re.sub(r"(`+).*?\1", "", text, flags=re.S)
-        return re.search(r"(?<!\\)" + re.escape(fragment), text) is not None
+        return fragment in to_html(text)
     return fragment in text
 
 
@@ -141,13 +150,15 @@ def test_attack(case: Path, tmp_path: Path, monkeypatch, capsys):
     if expect:
         _names_file_line_problem(case, fields, what, text)
     need_katex()
+    draft = fields.get("draft", ["0"])[0] == "1"
     code, text = check_run(scratch, ["build", "--no-cache", "--format", "latex,html,md",
-                                     "--out", "out", "in"], capsys, allowed="out")
+                                     *(["--draft"] if draft else []), "--out", "out", "in"],
+                           capsys, allowed="out")
     assert code == expect_build, f"{what}: build exit {code}, expected {expect_build}\n{text}"
     if expect_build and not expect:  # refused only when rendering: the build says where
         _names_file_line_problem(case, fields, what, text)
     outputs = [p for p in (scratch / "out").rglob("*") if p.suffix in (".tex", ".html", ".md")]
-    if expect_build:
+    if expect_build and not draft:
         if case.is_file():
             assert not outputs, f"{what}: a rejected derivation was rendered: {outputs}"
         return
@@ -155,6 +166,8 @@ def test_attack(case: Path, tmp_path: Path, monkeypatch, capsys):
     for path in outputs:
         fmt = {"tex": "tex", "html": "html", "md": "md"}[path.suffix[1:]]
         body = path.read_text("utf-8")
+        if fmt == "md":
+            assert not live_markup(body), f"{what}: live markup in {path.name}: {live_markup(body)}"
         for fragment in fields.get("absent", []) + fields.get(f"absent.{fmt}", []):
             assert not _raw(fmt, body, fragment), f"{what}: {fragment!r} is live in {path.name}"
 

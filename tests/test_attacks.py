@@ -184,6 +184,39 @@ def test_symlink_to_a_system_file_is_unusable_input(tmp_path, monkeypatch, capsy
     assert "root:" not in text, "the message repeats the content of the file"
 
 
+SECRETS = """\
+id: AKIAIOSFODNN7EXAMPLE-1f9d2c7e-secret-token
+title: [wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY-and-more]
+aws_access_key_id_line_one_of_the_target_file: 1
+password_hunter2_supersecret_value_in_the_key: 2
+third_key: 3
+fourth_key: 4
+fifth_key: 5
+"""
+
+
+@pytest.mark.parametrize("command", ["verify", "build"])
+def test_symlink_to_a_file_that_is_no_derivation_is_quoted_only_in_short_excerpts(
+        tmp_path, monkeypatch, capsys, command):
+    """A *.yaml link to some YAML that is no derivation (a file of keys): the messages say
+    what is wrong and where, quoting values cut to ~40 characters and at most 3 unknown keys."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secrets.yaml").write_text(SECRETS, encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.yaml").symlink_to(tmp_path / "outside" / "secrets.yaml")
+    monkeypatch.chdir(tmp_path)
+    argv = ["verify", "--no-cache", "in"] if command == "verify" else \
+        ["build", "--no-cache", "--format", "md", "--out", "out", "in"]
+    code, text = check_run(tmp_path, argv, capsys, allowed=None if command == "verify" else "out")
+    assert code == 2 and "in/notes.yaml:1" in text and "unknown key(s)" in text, text
+    for secret in ("AKIAIOSFODNN7EXAMPLE-1f9d2c7e-secret-token", "bPxRfiCYEXAMPLEKEY",
+                   "aws_access_key_id_line_one_of_the_target_file",
+                   "password_hunter2_supersecret_value_in_the_key"):
+        assert secret not in text, f"the message repeats {secret!r}:\n{text}"
+    named = [k for k in ("third_key", "fourth_key", "fifth_key") if k in text]
+    assert len(named) <= 1 and "2 more" in text, text
+
+
 def test_symlink_loop_and_link_out_of_the_folder(tmp_path, monkeypatch, capsys):
     """A folder that links to itself is not walked forever; a derivation linked in from
     outside is read like any other file, and the build still writes only into out/."""

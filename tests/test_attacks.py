@@ -10,6 +10,12 @@ Each attack states its expected outcome in a header comment:
 that the message must name as `<file>:<line>` (`file=` names the file inside a folder attack),
 `message` a fragment of the problem. An attack that is valid input (markup in prose) has exit=0
 and `absent=` fragments that must not occur in any rendered file (raw markup, TeX primitives).
+`draft=1` builds with --draft, so that a derivation that fails verification is rendered all the
+same; its outputs are searched for the `absent=` fragments too.
+
+A Markdown file is judged by what a CommonMark renderer makes of it (tests/markdownhelp.py):
+a fragment is live when it occurs in that HTML, and no Markdown output may hold raw HTML or a
+link other than http(s) or a sibling derivation's .md.
 
 For every attack: no payload ran (payloads write a file named PWNED; none may appear), nothing
 was written outside the output folder (the scratch folder is snapshotted before and after),
@@ -27,6 +33,7 @@ from pathlib import Path
 
 import pytest
 from buildhelp import GOOD, need_katex
+from markdownhelp import live_markup, to_html
 
 from docgen.cli import main
 
@@ -66,6 +73,9 @@ def test_the_corpus_has_at_least_30_attacks_each_with_an_expectation():
         else:
             assert any(k.startswith("absent") for k in fields), \
                 f"{case.name}: exit=0 but nothing to look for in the outputs"
+        if fields.get("draft", ["0"])[0] == "1":
+            assert any(k.startswith("absent") for k in fields), \
+                f"{case.name}: draft=1 but nothing to look for in the outputs"
 
 
 # -- running one case ------------------------------------------------------------------------
@@ -105,11 +115,10 @@ def check_run(scratch: Path, argv: list[str], capsys, allowed: str | None) -> tu
 
 
 def _raw(fmt: str, text: str, fragment: str) -> bool:
-    """Whether `fragment` occurs in `text` as live markup: in Markdown, text after a backslash
-    escape or inside a code span (inline math is $`...`$) is not markup."""
+    """Whether `fragment` occurs in `text` as live markup: in Markdown, in the HTML a CommonMark
+    renderer makes of it (where text, code spans and math are escaped)."""
     if fmt == "md":
-        text = re.sub(r"(`+).*?\1", "", text, flags=re.S)
-        return re.search(r"(?<!\\)" + re.escape(fragment), text) is not None
+        return fragment in to_html(text)
     return fragment in text
 
 
@@ -141,13 +150,15 @@ def test_attack(case: Path, tmp_path: Path, monkeypatch, capsys):
     if expect:
         _names_file_line_problem(case, fields, what, text)
     need_katex()
+    draft = fields.get("draft", ["0"])[0] == "1"
     code, text = check_run(scratch, ["build", "--no-cache", "--format", "latex,html,md",
-                                     "--out", "out", "in"], capsys, allowed="out")
+                                     *(["--draft"] if draft else []), "--out", "out", "in"],
+                           capsys, allowed="out")
     assert code == expect_build, f"{what}: build exit {code}, expected {expect_build}\n{text}"
     if expect_build and not expect:  # refused only when rendering: the build says where
         _names_file_line_problem(case, fields, what, text)
     outputs = [p for p in (scratch / "out").rglob("*") if p.suffix in (".tex", ".html", ".md")]
-    if expect_build:
+    if expect_build and not draft:
         if case.is_file():
             assert not outputs, f"{what}: a rejected derivation was rendered: {outputs}"
         return
@@ -155,6 +166,8 @@ def test_attack(case: Path, tmp_path: Path, monkeypatch, capsys):
     for path in outputs:
         fmt = {"tex": "tex", "html": "html", "md": "md"}[path.suffix[1:]]
         body = path.read_text("utf-8")
+        if fmt == "md":
+            assert not live_markup(body), f"{what}: live markup in {path.name}: {live_markup(body)}"
         for fragment in fields.get("absent", []) + fields.get(f"absent.{fmt}", []):
             assert not _raw(fmt, body, fragment), f"{what}: {fragment!r} is live in {path.name}"
 
@@ -169,6 +182,39 @@ def test_symlink_to_a_system_file_is_unusable_input(tmp_path, monkeypatch, capsy
     code, text = check_run(tmp_path, ["verify", "--no-cache", "in"], capsys, allowed=None)
     assert code == 2 and "in/passwd.yaml" in text
     assert "root:" not in text, "the message repeats the content of the file"
+
+
+SECRETS = """\
+id: AKIAIOSFODNN7EXAMPLE-1f9d2c7e-secret-token
+title: [wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY-and-more]
+aws_access_key_id_line_one_of_the_target_file: 1
+password_hunter2_supersecret_value_in_the_key: 2
+third_key: 3
+fourth_key: 4
+fifth_key: 5
+"""
+
+
+@pytest.mark.parametrize("command", ["verify", "build"])
+def test_symlink_to_a_file_that_is_no_derivation_is_quoted_only_in_short_excerpts(
+        tmp_path, monkeypatch, capsys, command):
+    """A *.yaml link to some YAML that is no derivation (a file of keys): the messages say
+    what is wrong and where, quoting values cut to ~40 characters and at most 3 unknown keys."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secrets.yaml").write_text(SECRETS, encoding="utf-8")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.yaml").symlink_to(tmp_path / "outside" / "secrets.yaml")
+    monkeypatch.chdir(tmp_path)
+    argv = ["verify", "--no-cache", "in"] if command == "verify" else \
+        ["build", "--no-cache", "--format", "md", "--out", "out", "in"]
+    code, text = check_run(tmp_path, argv, capsys, allowed=None if command == "verify" else "out")
+    assert code == 2 and "in/notes.yaml:1" in text and "unknown key(s)" in text, text
+    for secret in ("AKIAIOSFODNN7EXAMPLE-1f9d2c7e-secret-token", "bPxRfiCYEXAMPLEKEY",
+                   "aws_access_key_id_line_one_of_the_target_file",
+                   "password_hunter2_supersecret_value_in_the_key"):
+        assert secret not in text, f"the message repeats {secret!r}:\n{text}"
+    named = [k for k in ("third_key", "fourth_key", "fifth_key") if k in text]
+    assert len(named) <= 1 and "2 more" in text, text
 
 
 def test_symlink_loop_and_link_out_of_the_folder(tmp_path, monkeypatch, capsys):

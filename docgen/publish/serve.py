@@ -7,6 +7,12 @@ the graph, and reported in the terminal. An error that stops a rebuild (a file t
 load, a formula KaTeX rejects, a template error) is printed and shown as a banner at the top of
 every page served, over the last good pages, until it is fixed.
 
+The server answers only requests addressed to this machine by name (Host 127.0.0.1, localhost or
+[::1], any port: a page of another site that has its name resolve to 127.0.0.1, DNS rebinding,
+gets 421), handles at most MAX_CONNECTIONS connections at once (more are answered 503 without a
+thread), drops a connection idle for REQUEST_TIMEOUT seconds, and answers a path it cannot map
+to a file (a NUL byte, a name too long) with 400 or 404, never a traceback.
+
 Changes are found by polling modification times (no extra dependency). A rebuild verifies
 everything (the verdict cache makes unchanged derivations free) and re-renders only the pages
 whose inputs changed: the edited derivation, its citers (their verdicts and "cited by" depend on
@@ -18,6 +24,7 @@ from __future__ import annotations
 import html
 import http.server
 import os
+import re
 import shutil
 import signal
 import sys
@@ -25,6 +32,8 @@ import tempfile
 import threading
 import time
 import traceback
+import urllib.parse
+from http import HTTPStatus
 from pathlib import Path
 from typing import Callable
 
@@ -132,7 +141,10 @@ class Site:
 
 
 def banner_html(problems: list[str]) -> bytes:
-    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+    shown = problems[:MAX_BANNER_LINES]
+    if len(problems) > len(shown):
+        shown.append(f"... and {len(problems) - len(shown)} more (see the terminal)")
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in shown)
     return (
         '<div id="docgen-serve-problems" role="alert" style="margin:0;padding:0.7rem 1.2rem;'
         'background:#fdecea;color:#b3261e;border-bottom:2px solid #b3261e;font:14px/1.5 monospace;'
@@ -141,16 +153,61 @@ def banner_html(problems: list[str]) -> bytes:
     ).encode("utf-8")
 
 
-def make_handler(site: Site) -> type[http.server.SimpleHTTPRequestHandler]:
+MAX_CONNECTIONS = 16  # connections handled at once; more are answered 503 at once
+REQUEST_TIMEOUT = 10.0  # seconds a connection may stay idle (a slow client does not hold a slot)
+MAX_BANNER_LINES = 40  # problems shown in the banner; the terminal has them all
+_LOCAL_HOST = re.compile(r"(?:127\.0\.0\.1|localhost|\[::1\])(?::[0-9]{1,5})?", re.I)
+
+
+def host_allowed(host: str | None) -> bool:
+    """Whether a request's Host header names this machine: 127.0.0.1, localhost or [::1], with
+    any port. Anything else (a name of another site resolved to 127.0.0.1: DNS rebinding) or no
+    Host at all is refused."""
+    return host is not None and _LOCAL_HOST.fullmatch(host.strip()) is not None
+
+
+def make_handler(site: Site, timeout: float = REQUEST_TIMEOUT) -> type[http.server.SimpleHTTPRequestHandler]:
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(site.dir), **kwargs)
+
+        def setup(self) -> None:
+            self.timeout = timeout  # StreamRequestHandler sets it on the socket
+            super().setup()
 
         def end_headers(self) -> None:
             self.send_header("Cache-Control", "no-store")
             super().end_headers()
 
+        def _refused(self) -> bool:
+            """Answer 421 for a foreign Host, 400 for a path that is no path; True if so."""
+            if not host_allowed(self.headers.get("Host")):
+                self.send_error(HTTPStatus.MISDIRECTED_REQUEST,
+                                "docgen serve answers only 127.0.0.1, localhost and [::1]")
+                return True
+            path = urllib.parse.unquote(self.path.split("?", 1)[0].split("#", 1)[0])
+            if not self.path.startswith("/") or "\x00" in path:
+                self.send_error(HTTPStatus.BAD_REQUEST, "Bad path")
+                return True
+            return False
+
+        def do_HEAD(self) -> None:  # noqa: N802 (http.server's naming)
+            if self._refused():
+                return
+            try:
+                super().do_HEAD()
+            except (OSError, ValueError):
+                self.send_error(HTTPStatus.NOT_FOUND)
+
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            if self._refused():
+                return
+            try:
+                self._get()
+            except (OSError, ValueError):  # a name too long, ...: no such page
+                self.send_error(HTTPStatus.NOT_FOUND)
+
+        def _get(self) -> None:
             path = Path(self.translate_path(self.path))
             if path.is_dir() and self.path.split("?")[0].endswith("/"):
                 path = path / "index.html"
@@ -173,6 +230,56 @@ def make_handler(site: Site) -> type[http.server.SimpleHTTPRequestHandler]:
     return Handler
 
 
+class Server(http.server.ThreadingHTTPServer):
+    """A thread per connection, at most `max_connections` of them: a connection over the limit
+    is answered 503 by the accepting thread and closed. An error while handling a request is
+    one line in the log, not a traceback."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type, max_connections: int = MAX_CONNECTIONS,
+                 log: Callable[[str], None] | None = None):
+        self.slots = threading.BoundedSemaphore(max_connections)
+        self.say = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.slots.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                b"Retry-After: 1\r\nConnection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            threading.Thread(target=self._handle, args=(request, client_address),
+                             name="docgen-serve-request", daemon=True).start()
+        except RuntimeError:  # no thread to be had
+            self.slots.release()
+            self.shutdown_request(request)
+
+    def _handle(self, request, client_address) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:  # noqa: BLE001 (one request failed; the server goes on)
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self.slots.release()
+
+    def handle_error(self, request, client_address) -> None:
+        exc = sys.exc_info()[1]
+        self.say(f"docgen serve: a request failed: {type(exc).__name__}: {exc}"[:300])
+
+
+def make_server(site: Site, port: int, *, log: Callable[[str], None] | None = None,
+                max_connections: int = MAX_CONNECTIONS, timeout: float = REQUEST_TIMEOUT) -> Server:
+    """The HTTP server of `site` on 127.0.0.1:`port` (0: any free port)."""
+    return Server(("127.0.0.1", port), make_handler(site, timeout), max_connections, log)
+
+
 def serve(paths: list[str], *, port: int = 8000, templates: Path | None = None,
           cache: Path | None = None, jobs: int = 0, interval: float = 0.5,
           log: Callable[[str], None] | None = None, stop: threading.Event | None = None,
@@ -186,12 +293,11 @@ def serve(paths: list[str], *, port: int = 8000, templates: Path | None = None,
     say = log or (lambda line: print(line, flush=True))
     site = Site(paths, templates, cache, jobs, say, policy)
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(site))
+        server = make_server(site, port, log=say)
     except OSError as exc:
         site.close()
         raise DocgenError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror} "
                           "(another server? try --port 0 for any free port)") from None
-    server.daemon_threads = True
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

@@ -212,7 +212,7 @@ def _convert(node: yaml.Node, path: Path_, marks: dict, name: str, seen: _Seen) 
                 seen.breaks.append((path + (key,), True))
             if key in out:
                 where = Location(name, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                raise LoadError(f"duplicate key {key!r}", where)
+                raise LoadError(f"duplicate key {key[:40]!r}", where)
             out[key] = _convert(value_node, path + (key,), marks, name, seen)
         return out
     if isinstance(node, yaml.SequenceNode):

@@ -176,11 +176,17 @@ def _where(path: tuple) -> str:
 
 
 def _schema_message(err: Any) -> str:  # a jsonschema.ValidationError
+    """A message that quotes at most a short, repr-escaped excerpt of the file: the file may be
+    a link to something that is not a derivation at all (a key file, a config with secrets)."""
     whole = _whole_number(err)
     if whole is not None:
         return whole
     if err.validator == "additionalProperties":
-        return err.message.replace("Additional properties are not allowed", "unknown key(s)")
+        extra = [key for key in err.instance if key not in err.schema.get("properties", {})]
+        shown = ", ".join(_short(key) for key in extra[:_MAX_KEYS])
+        more = f" and {len(extra) - _MAX_KEYS} more" if len(extra) > _MAX_KEYS else ""
+        verb = "was" if len(extra) == 1 else "were"
+        return f"unknown key(s) ({shown}{more} {verb} unexpected)"
     if err.validator == "oneOf" and not err.absolute_path:
         return "give either 'claim' and 'steps', or 'parts' (a list of claims with steps)"
     if err.validator == "type" and not err.absolute_path and len(repr(err.instance)) > _SHORT:
@@ -189,14 +195,19 @@ def _schema_message(err: Any) -> str:  # a jsonschema.ValidationError
     if err.validator == "oneOf":
         return f"{_short(err.instance)} is not a valid value here"
     full = repr(err.instance)
-    return err.message.replace(full, _short(err.instance)) if len(full) > _SHORT else err.message
+    message = err.message.replace(full, _short(err.instance)) if len(full) > _SHORT else err.message
+    if len(message) > _LONGEST:  # a wording that quotes the value some other way
+        return f"{_short(err.instance)} does not follow the schema ({err.validator})"
+    return message
 
 
-_SHORT = 60  # characters of a value quoted in a message
+_SHORT = 40  # characters of a value quoted in a message
+_MAX_KEYS = 3  # unknown keys named in a message
+_LONGEST = 300  # characters of a message made by jsonschema
 
 
 def _short(value: Any) -> str:
-    """repr(value), cut to a readable length (a message never repeats a whole file)."""
+    """repr(value) (so escaped), cut to a readable length: a message never repeats a file."""
     text = repr(value)
     return text if len(text) <= _SHORT else text[: _SHORT - 10] + f"... ({len(text)} characters)"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from ..model.errors import DocgenError
@@ -50,14 +51,40 @@ _TEX_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.S)
 _TEX_ENV = re.compile(r"\\(?:begin|end)\s*\{([^}]*)\}")
 _SAFE_SYMBOL_COMMANDS = set(r", ; : ! { } | \ _ & # % $".split()) | {" "}
 
+# Inline tokens of one paragraph (prose is cut at blank lines first, as Markdown does, so that
+# no code span or formula crosses one). A code span is a run of backticks closed by a run of the
+# same length (CommonMark); math is $...$, $$...$$ and \(...\), as pymdownx.arithmatex reads them.
 _PROSE_TOKEN = re.compile(
-    r"(?P<code>(?P<ticks>`+)(?P<codebody>.+?)(?P=ticks))"
+    r"(?P<code>(?<!(?<!\\)`)(?P<ticks>`+)(?!`)(?P<codebody>.+?)(?<!`)(?P=ticks)(?!`))"
     r"|\$\$(?P<display>(?:\\.|[^\\])+?)\$\$"
     r"|(?<!\\)\$(?!\s)(?P<inline>(?:\\.|[^\\$])+?)(?<!\s)\$"
+    r"|\\\((?P<round>(?:\\[^)]|[^\\])+?)\\\)"
     r"|\\(?P<escaped>[\\`*_{}\[\]()#+\-.!$<>&|~])",
     re.S,
 )
+# A paragraph that is one display formula: \[...\] or \begin{env}...\end{env} (pymdownx.arithmatex's
+# block math; $$...$$ is display math anywhere).
+_BLOCK_MATH = re.compile(
+    r"[ \t]*(?:\\\[(?P<square>(?:\\[^\]]|[^\\])+?)\\\]"
+    r"|(?P<begin>\\begin\{(?P<env>[a-z]+\*?)\}(?:\\.|[^\\])+?\\end\{(?P=env)\}))[ \t]*",
+    re.S,
+)
+# a blank line (only spaces or tabs) ends a paragraph
+_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n(?:[ \t]*\n)*)")
 _PRIVATE = re.compile("[\ue000-\ue0ff\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@lru_cache(maxsize=1)
+def _id_pattern() -> re.Pattern[str]:
+    from ..read.schema import schema
+
+    return re.compile(schema()["properties"]["id"]["pattern"])
+
+
+def is_derivation_id(text: str) -> bool:
+    """Whether `text` is a well-formed derivation id (the schema's pattern): only those may
+    reach a file name, a link, a TeX label or \\ref."""
+    return isinstance(text, str) and _id_pattern().fullmatch(text) is not None
 
 
 def strip_private(text: str) -> str:
@@ -90,24 +117,43 @@ def check_math(tex: str, where: str) -> str:
 
 
 def split_prose(text: str) -> list[tuple[str, str]]:
-    """Prose -> [(kind, text)] with kind in text, code, inline, display, escaped."""
+    """Prose -> [(kind, text)] with kind in text, code, inline, display, escaped.
+
+    Cut into paragraphs at blank lines first (the separators are text): a code span or a
+    formula never crosses a blank line, as in Markdown, where a blank line ends a paragraph."""
     out: list[tuple[str, str]] = []
-    pos = 0
-    for m in _PROSE_TOKEN.finditer(text):
-        if m.start() > pos:
-            out.append(("text", text[pos:m.start()]))
-        if m.group("code") is not None:
-            out.append(("code", m.group("codebody")))
-        elif m.group("display") is not None:
-            out.append(("display", m.group("display").strip()))
-        elif m.group("inline") is not None:
-            out.append(("inline", m.group("inline")))
-        else:
-            out.append(("escaped", m.group("escaped")))
-        pos = m.end()
-    if pos < len(text):
-        out.append(("text", text[pos:]))
-    return out
+    for n, para in enumerate(_PARAGRAPH_BREAK.split(text)):
+        if n % 2:
+            out.append(("text", para))
+            continue
+        block = _BLOCK_MATH.fullmatch(para)
+        if block is not None:
+            out.append(("display", (block.group("square") or block.group("begin")).strip()))
+            continue
+        pos = 0
+        for m in _PROSE_TOKEN.finditer(para):
+            if m.start() > pos:
+                out.append(("text", para[pos:m.start()]))
+            if m.group("code") is not None:
+                out.append(("code", m.group("codebody")))
+            elif m.group("display") is not None:
+                out.append(("display", m.group("display").strip()))
+            elif m.group("inline") is not None:
+                out.append(("inline", m.group("inline")))
+            elif m.group("round") is not None:
+                out.append(("inline", m.group("round").strip()))
+            else:
+                out.append(("escaped", m.group("escaped")))
+            pos = m.end()
+        if pos < len(para):
+            out.append(("text", para[pos:]))
+    merged: list[tuple[str, str]] = []
+    for kind, body in out:
+        if kind == "text" and merged and merged[-1][0] == "text":
+            merged[-1] = ("text", merged[-1][1] + body)
+        elif body or kind != "text":
+            merged.append((kind, body))
+    return merged
 
 
 # -- LaTeX text ----------------------------------------------------------------------------
@@ -150,8 +196,30 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
+def md_prose_text(text: str) -> str:
+    """Text of note prose for Markdown: emphasis, lists and paragraphs stay Markdown, but
+    nothing can start raw HTML or an autolink (`<`), a link, image or link definition (`[`), a
+    code span (a backtick) or math (`$`): those characters are escaped."""
+    return (text.replace("<", "&lt;").replace("[", "\\[").replace("`", "\\`")
+            .replace("$", "\\$"))
+
+
+def md_code_span(body: str) -> str:
+    """A CommonMark code span showing `body` as it is: fenced with one backtick more than its
+    longest run of backticks, padded with a space where it starts or ends with a backtick or a
+    space, on one line (a line break inside a span could let the next line start a block, e.g.
+    an HTML block, and end the span; a span shows a line break as a space anyway)."""
+    body = body.replace("\r", "").replace("\n", " ")
+    longest = max((len(run) for run in re.findall("`+", body)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if body[:1] in ("`", " ") or body[-1:] in ("`", " ") else ""
+    return fence + pad + body + pad + fence
+
+
 def md_inline_math(tex: str) -> str:
-    return "$`" + tex + "`$"
+    """Inline math for GitHub-flavoured Markdown: $`...`$, on one line (see md_code_span; note
+    math holds no backtick)."""
+    return "$`" + tex.replace("\r", "").replace("\n", " ") + "`$"
 
 
 def md_display_math(tex: str) -> str:

@@ -22,10 +22,13 @@ from .escape import (
     RenderError,
     check_math,
     latex_escape,
+    is_derivation_id,
     latex_inline_markdown,
+    md_code_span,
     md_display_math,
     md_escape,
     md_inline_math,
+    md_prose_text,
     sanitize_html,
     split_prose,
     strip_private,
@@ -86,18 +89,20 @@ class Formatter:
         return s  # autoescaped by Jinja
 
     def prose(self, s: str, what: str, inline: bool = False, loc: Any = None) -> Any:
-        """Markdown prose with $...$ math in the output format; `loc`: where the prose is."""
+        """Markdown prose with math in the output format; `loc`: where the prose is.
+
+        Every formula, whatever its delimiters ($...$, $$...$$, \\(...\\), \\[...\\],
+        \\begin{env}...\\end{env}), passes `check_math`: in LaTeX and Markdown those that
+        `split_prose` finds, in HTML those that Markdown's math extension finds (the ones KaTeX
+        is given)."""
         s = strip_private(s or "").replace("\r\n", "\n").strip()
         where = f"{self.where}: {what}"
+        if self.fmt == "html":
+            return self._html_prose(s, inline, where, loc)
         tokens = split_prose(s)
         for kind, body in tokens:
             if kind in ("inline", "display"):
-                try:
-                    check_math(body, where)
-                except RenderError as exc:
-                    raise RenderError(exc.message, loc) from None
-        if self.fmt == "html":
-            return self._html_prose(s, inline)
+                self._check(body, where, loc)
         out: list[str] = []
         for n, (kind, body) in enumerate(tokens):
             if self.fmt == "md" and kind == "inline" and n >= 2 and tokens[n - 2][0] == "inline" \
@@ -107,19 +112,25 @@ class Formatter:
                 # Markdown-with-dollar-math converters; a space keeps them apart.
                 out.append(" ")
             if kind == "text":
-                # Markdown: no raw HTML and no links or images (`[x](javascript:...)`), as in
+                # Markdown: no raw HTML, links, images, code spans or math start in text, as in
                 # the HTML output, whose sanitizer keeps no <a> or <img>
-                out.append(latex_inline_markdown(body) if self.fmt == "latex"
-                           else body.replace("<", "&lt;").replace("[", "\\["))
+                out.append(latex_inline_markdown(body) if self.fmt == "latex" else md_prose_text(body))
             elif kind == "code":
-                out.append(r"\texttt{" + latex_escape(body) + "}" if self.fmt == "latex" else "`" + body + "`")
+                out.append(r"\texttt{" + latex_escape(body) + "}" if self.fmt == "latex" else md_code_span(body))
             elif kind == "escaped":
                 out.append(latex_escape(body) if self.fmt == "latex" else "\\" + body)
             else:
                 out.append(self.math(body, kind == "display"))
         return "".join(out).strip()
 
-    def _html_prose(self, s: str, inline: bool) -> Markup:
+    @staticmethod
+    def _check(tex: str, where: str, loc: Any) -> None:
+        try:
+            check_math(tex, where)
+        except RenderError as exc:
+            raise RenderError(exc.message, loc) from None
+
+    def _html_prose(self, s: str, inline: bool, where: str, loc: Any) -> Markup:
         converted = _markdown().convert(s)
         pieces: list[str] = []
         pos = 0
@@ -127,6 +138,7 @@ class Formatter:
             pieces.append(sanitize_html(converted[pos:m.start()]))
             display = m.group("display") is not None
             tex = html.unescape(m.group("display") if display else m.group("inline"))
+            self._check(tex, where, loc)
             pieces.append(str(self.math(tex, display)))
             pos = m.end()
         pieces.append(sanitize_html(converted[pos:]))
@@ -137,10 +149,14 @@ class Formatter:
 
     # -- links ------------------------------------------------------------------------------
     def reason(self, by: str, language: str) -> Any:
+        """A step's reason: a rule's description, or a citation. Only a well-formed derivation
+        id (the schema's pattern) becomes a link, \\ref or anchor; anything else is text."""
         if not by:
             return ""
         if by in RULES:
             return self.text(describe(by, language))
+        if not is_derivation_id(by):
+            return self.text(by)
         if self.fmt == "html":
             return Markup('<a class="cite" href="../{0}/{0}.html{1}">{0}</a>').format(
                 by, self.cite_anchors.get(by, ""))

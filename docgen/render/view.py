@@ -14,6 +14,7 @@ from ..lang import notation
 from ..lang.rules import RULES, describe
 from ..lang.typeset import latex_shape, latex_value
 from ..model.derivation import Derivation, Part
+from .escape import is_derivation_id
 from .formatter import Formatter
 
 # ===========================================================================================
@@ -259,8 +260,8 @@ def _step_rows(part: Part, pi: int, page: _Page, values: Any) -> list[dict[str, 
     der, f = page.der, page.f
     rows = []
     for k, step in enumerate(part.steps, 1):
-        if step.by and step.by not in RULES:
-            page.cited.setdefault(step.by, step.by)
+        if step.by and step.by not in RULES and is_derivation_id(step.by):
+            page.cited.setdefault(step.by, step.by)  # labels, \ref and links take only ids
         step_tex = notation.latex_expr(step.expr, der)
         has_value = values is not None and k < len(values)
         rows.append({

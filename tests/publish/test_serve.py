@@ -164,3 +164,112 @@ def test_serve_reports_a_busy_port(tmp_path, capsys):
     assert "cannot listen" in capsys.readouterr().err
     assert cli.main(["serve", str(tmp_path / "nowhere")]) == 2
     assert cli.main(["serve", str(src), "--port", "70000"]) == 2
+
+
+# -- hostile requests and files ---------------------------------------------------------------
+
+def _request(server: Served, path: str, host: str | None) -> int:
+    """The status of GET `path` sent with Host `host` (None: no Host header at all)."""
+    import http.client
+
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        if host is not None:
+            conn.putheader("Host", host)
+        conn.endheaders()
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
+
+
+def test_serve_answers_only_requests_for_this_machine(served):
+    """DNS rebinding: a foreign page whose name resolves to 127.0.0.1 sends its own Host."""
+    server, _ = served
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    for host in (f"127.0.0.1:{port}", "127.0.0.1", "localhost", f"localhost:{port}", "LocalHost:1",
+                 f"[::1]:{port}", "[::1]"):
+        assert _request(server, "/", host) == 200, host
+    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example", "localhost.evil.example",
+                 f"127.0.0.1:{port}@evil.example", "localhost:abc", "127.0.0.2", "0.0.0.0", "[::2]", "",
+                 None):
+        assert _request(server, "/", host) in (400, 421), host
+    server.drain()
+    assert not any("Traceback" in line for line in server.log), server.log[-20:]
+
+
+def test_serve_answers_odd_paths_without_a_traceback(served):
+    server, _ = served
+    for path in ("/%00", "/right-gradient/%00.html", "/index.html%00.txt", "/" + "a" * 5000 + ".html",
+                 "/" + "a/" * 3000, "/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e/%2e%2e/etc/passwd", "*",
+                 "/%ff%fe.html", "/right-gradient/right-gradient.html/.."):
+        status = _request(server, path, "127.0.0.1")
+        assert status in (200, 301, 400, 404, 414), (path[:40], status)
+    status, body, _ = server.get("right-gradient/right-gradient.html")
+    assert status == 200 and "The gradient of a sum of exponentials" in body
+    time.sleep(0.3)
+    server.drain()
+    assert not any("Traceback" in line or "Error" in line for line in server.log), server.log[-20:]
+
+
+def test_serve_caps_the_threads_of_idle_connections(served):
+    """Connections that send nothing hold at most MAX_CONNECTIONS threads; the rest are answered
+    503 at once, and the server answers again once they are gone."""
+    import socket
+
+    from docgen.publish.serve import MAX_CONNECTIONS
+
+    server, _ = served
+    tasks = Path(f"/proc/{server.proc.pid}/task")
+    if not tasks.is_dir():
+        pytest.skip("no /proc")
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    before = len(list(tasks.iterdir()))
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3 * MAX_CONNECTIONS)]
+    try:
+        time.sleep(1.0)
+        during = len(list(tasks.iterdir()))
+        assert during - before <= MAX_CONNECTIONS, (before, during)
+        refused = 0
+        for sock in idle[MAX_CONNECTIONS + 2:]:
+            sock.settimeout(2)
+            try:
+                refused += sock.recv(100).startswith(b"HTTP/1.0 503")
+            except OSError:
+                pass
+        assert refused >= MAX_CONNECTIONS, refused
+    finally:
+        for sock in idle:
+            sock.close()
+    server.wait_for("", lambda b: "right-gradient" in b, "an answer after the idle connections closed")
+
+
+def test_serve_banner_quotes_no_more_than_an_excerpt_of_a_linked_file(served, tmp_path):
+    """A *.yaml link to a file of secrets: the banner on every page names the problem and the
+    file, quoting no value longer than ~40 characters and at most 3 unknown keys."""
+    server, file = served
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("id: AKIAIOSFODNN7EXAMPLE-1f9d2c7e-secret-token\n"
+                       "aws_secret_access_key_wJalrXUtnFEMI_K7MDENG: 1\n"
+                       "b: 2\nc: 3\nd: 4\nlast_key_of_the_file: 5\n", encoding="utf-8")
+    (file.parent / "notes.yaml").symlink_to(secrets)
+    page = server.wait_for("right-gradient/right-gradient.html",
+                           lambda b: 'id="docgen-serve-problems"' in b, "the banner")
+    banner = page.split('id="docgen-serve-problems"', 1)[1].split("</div>", 1)[0]
+    assert "notes.yaml:1" in banner and "unknown key(s)" in banner, banner
+    for secret in ("AKIAIOSFODNN7EXAMPLE-1f9d2c7e-secret-token", "aws_secret_access_key_wJalrXUtnFEMI_K7MDENG",
+                   "last_key_of_the_file"):
+        assert secret not in banner, banner
+
+
+@pytest.mark.parametrize("host,ok", [("127.0.0.1:8000", True), ("localhost", True), ("[::1]:65535", True),
+                                     ("LOCALHOST:8000", True), (" localhost:8000 ", True),
+                                     ("evil.example", False), ("localhost.", False), ("127.0.0.1.nip.io", False),
+                                     ("localhost:8000:1", False), ("[::1]x", False), ("", False), (None, False)])
+def test_host_allowed(host, ok):
+    from docgen.publish.serve import host_allowed
+
+    assert host_allowed(host) is ok

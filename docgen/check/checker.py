@@ -25,7 +25,8 @@ from .concrete import Evaluator, Matrix
 from .exact import Atomizer, describe_point, equal_entries, probe_point
 from ..model.expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
 from ..model.derivation import Derivation, Expr, Part
-from .numeric import NumericEvaluator, random_evaluator
+from .numeric import NumericEvaluator
+from .points import random_evaluator
 from .verdict import (  # noqa: F401  (re-exported: check is where links are made)
     FAILED,
     NUMERIC,

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,8 +30,9 @@ from pathlib import Path
 
 from ..check.verdict import DEFAULT_POLICY, Policy
 from ..model.errors import DocgenError, ErrorGroup
-from .fsutil import atomic_write, sweep_folders, sweep_temporaries
-from .incremental import base_key, digest, document_key, fresh, read_manifest, relative, same_bytes
+from .fsutil import sweep_folders, sweep_temporaries
+from .outputs import EXTENSIONS, ID_RE, Outputs, PdfJob, withdraw, write  # noqa: F401  (ID_RE: re-exported)
+from .incremental import base_key, digest, document_key, fresh, read_manifest, relative
 # katex and tex only start processes (Node, TeX) when asked; importing them is cheap. SymPy and
 # Jinja come with render.render, which is imported only when something is rendered.
 from ..render import katex, tex
@@ -40,8 +40,6 @@ from ..run.cache import VerdictCache
 from ..run.verify import Result, find_files, load_corpus, start_workers_early, verify
 
 FORMATS = ("latex", "pdf", "html", "md")
-EXTENSIONS = {"latex": "tex", "pdf": "pdf", "html": "html", "md": "md"}
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 CACHE = ".cache"  # out/.cache/pdf/<id>_<sha256>.pdf: PDFs by the hash of their .tex and epoch
 MANIFEST = "outputs.json"  # out/.cache/outputs.json: {output path: {key, sha256}}
 
@@ -116,9 +114,9 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     report.timings.update(outputs.timings)
     if outputs.problems:  # every problem of every document, and nothing written
         raise outputs.problems[0] if len(outputs.problems) == 1 else ErrorGroup(outputs.problems)
-    _withdraw(outputs, [r for r in results if not r.passed and not draft])
+    withdraw(outputs, [r for r in results if not r.passed and not draft])
     sweep_temporaries(outputs.root)  # what a killed build left half-written
-    _write(outputs)  # 6. write, last
+    write(outputs)  # 6. write, last
     report.timings["total"] = time.perf_counter() - clock
     return report
 
@@ -167,46 +165,9 @@ def _verify(paths: list[str], formats: set[str], cache: Path | None, jobs: int,
 
 
 # -- 3. the plan: output folders and the state the later phases share ------------------------
-@dataclass
-class _PdfJob:
-    did: str
-    folder: Path
-    label: str  # "<id> (<file>)", for TeX's errors
-    latex: str
-    epoch: int
-
-
-@dataclass
-class _Outputs:
-    """One build's outputs: planned in phase 3, gathered in memory by 4 and 5, written by 6."""
-
-    out: Path
-    root: Path  # `out` resolved: every file written is inside it or in `pdf_cache`
-    formats: set[str]
-    templates: Path | None
-    folders: dict[str, Path]  # id -> out/<id>
-    refs: dict[str, str]  # id -> title, of every derivation (citations name them)
-    contexts: dict[str, dict] | None  # a site's `site` template variable by id
-    pdf_cache: Path
-    manifest_path: Path
-    manifest: dict[str, dict[str, str]]  # what the last build recorded
-    base: str  # the part of every output's key that no document changes
-    report: BuildReport
-    files: dict[Path, bytes] = field(default_factory=dict)  # in write order
-    # output (relative to out) -> its new manifest entry
-    recorded: dict[str, dict[str, str]] = field(default_factory=dict)
-    problems: list[DocgenError] = field(default_factory=list)
-    timings: dict[str, float] = field(
-        default_factory=lambda: {"render": 0.0, "katex": 0.0, "pdf": 0.0})
-    pdf_jobs: list[_PdfJob] = field(default_factory=list)
-    pdf_keys: dict[str, str] = field(default_factory=dict)  # id -> key of its PDF
-    assets: dict[str, bytes] | None = None  # KaTeX's CSS and fonts, read once when needed
-    withdrawn: list[tuple[str, Path]] = field(default_factory=list)  # outputs of failing notes
-
-
 def _plan(out: Path, chosen: list[Result], results: list[Result], formats: set[str],
           templates: Path | None, contexts: dict[str, dict] | None, pdf_cache: Path | None,
-          report: BuildReport) -> _Outputs:
+          report: BuildReport) -> Outputs:
     """Where each document goes: only from ids the schema validated, and inside `out`."""
     root = out.resolve()
     folders: dict[str, Path] = {}
@@ -219,7 +180,7 @@ def _plan(out: Path, chosen: list[Result], results: list[Result], formats: set[s
         folders[did] = out / did
     refs = {r.derivation.id: r.derivation.title for r in results}  # titles of citations
     manifest_path = root / CACHE / MANIFEST
-    return _Outputs(
+    return Outputs(
         out=out, root=root, formats=formats, templates=templates, folders=folders, refs=refs,
         contexts=contexts,
         pdf_cache=Path(pdf_cache).resolve() if pdf_cache is not None else root / CACHE / "pdf",
@@ -228,7 +189,7 @@ def _plan(out: Path, chosen: list[Result], results: list[Result], formats: set[s
 
 
 # -- 4. rendering ----------------------------------------------------------------------------
-def _render(o: _Outputs, res: Result) -> None:
+def _render(o: Outputs, res: Result) -> None:
     """One document: outputs still up to date are kept as recorded, the others rendered."""
     der = res.derivation
     did, where = der.id, o.folders[der.id]
@@ -253,7 +214,7 @@ def _render(o: _Outputs, res: Result) -> None:
         o.report.rendered.append(did)
 
 
-def _render_stale(o: _Outputs, res: Result, stale: set[str], keys: dict[str, str],
+def _render_stale(o: Outputs, res: Result, stale: set[str], keys: dict[str, str],
                   targets: dict[str, Path], epoch: int | None) -> bool:
     """The `stale` formats of one document into `o.files`, its LaTeX queued for a PDF; False
     when it fails (the problem is collected)."""
@@ -285,14 +246,14 @@ def _render_stale(o: _Outputs, res: Result, stale: set[str], keys: dict[str, str
             o.timings["katex"] += math.spent
         o.timings["render"] += time.perf_counter() - started
         if "pdf" in stale:
-            o.pdf_jobs.append(_PdfJob(did, o.folders[did], label, latex, epoch))
+            o.pdf_jobs.append(PdfJob(did, o.folders[did], label, latex, epoch))
     except DocgenError as exc:
         o.problems.append(exc)
         return False
     return True
 
 
-def _keys(o: _Outputs, res: Result, is_draft: bool) -> tuple[dict[str, str], int | None]:
+def _keys(o: Outputs, res: Result, is_draft: bool) -> tuple[dict[str, str], int | None]:
     """The key of each output of one document, and its PDF's date (None: no PDF asked)."""
     did = res.derivation.id
     doc = document_key(o.base, res, o.refs, is_draft)
@@ -324,7 +285,7 @@ class _Math:
 
 
 # -- 5. PDFs ---------------------------------------------------------------------------------
-def _compile_pdfs(o: _Outputs) -> None:
+def _compile_pdfs(o: Outputs) -> None:
     """A few at a time (each is its own TeX process); reuse cached ones. A document whose PDF
     fails is no longer counted as rendered."""
     started = time.perf_counter()
@@ -345,7 +306,7 @@ def _compile_pdfs(o: _Outputs) -> None:
     o.timings["pdf"] = time.perf_counter() - started
 
 
-def _compile_pdf(cache: Path, job: _PdfJob) -> tuple[Path, Path, bytes]:
+def _compile_pdf(cache: Path, job: PdfJob) -> tuple[Path, Path, bytes]:
     """(where the PDF goes, its place in the cache, its bytes)."""
     sha = hashlib.sha256(f"{job.epoch}\n{job.latex}".encode()).hexdigest()
     hit = cache / f"{job.did}_{sha}.pdf"
@@ -353,63 +314,6 @@ def _compile_pdf(cache: Path, job: _PdfJob) -> tuple[Path, Path, bytes]:
     if hit.is_file():
         return target, hit, hit.read_bytes()
     return target, hit, tex.compile_pdf(job.latex, job.did, label=job.label, epoch=job.epoch)
-
-
-# -- 6. writing ------------------------------------------------------------------------------
-def _withdraw(o: _Outputs, failing: list[Result]) -> None:
-    """Plan the removal of what an earlier build wrote for notes that now fail: only files the
-    manifest says docgen wrote, still holding those bytes (a file edited or put there by hand
-    is left alone), and only inside `out`."""
-    for res in failing:
-        did = res.derivation.id
-        if not ID_RE.match(did):
-            continue
-        for ext in EXTENSIONS.values():
-            path = o.out / did / f"{did}.{ext}"
-            try:
-                rel = relative(o.root, path)
-            except DocgenError:
-                continue
-            entry = o.manifest.get(rel)
-            if entry is None or path.is_symlink() or not path.is_file():
-                continue
-            try:
-                ours = digest(path.read_bytes()) == entry["sha256"]
-            except OSError:
-                continue
-            if ours:
-                o.withdrawn.append((rel, path))
-
-
-def _write(o: _Outputs) -> None:
-    """Every path is inside `out`; a file whose bytes are unchanged is left alone (and keeps
-    its mtime)."""
-    for path, data in o.files.items():
-        resolved = path.resolve()
-        if o.root != resolved and o.root not in resolved.parents \
-                and o.pdf_cache not in resolved.parents:
-            raise DocgenError(f"refusing to write outside {o.out}: {path}")
-        if same_bytes(path, data):
-            continue
-        atomic_write(path, data)
-        if path.parent != o.pdf_cache:
-            o.report.written.append(path)
-    for rel, path in o.withdrawn:
-        path.unlink(missing_ok=True)
-        o.report.removed.append(path)
-    manifest = {k: v for k, v in {**o.manifest, **o.recorded}.items()
-                if k not in {rel for rel, _ in o.withdrawn}}
-    if manifest != o.manifest:
-        try:
-            atomic_write(o.manifest_path, json.dumps(manifest, indent=0, sort_keys=True))
-        except OSError:
-            pass  # only a shortcut: the next build renders again
-    # forget cached PDFs of older versions of the documents just built ('_' is never in an id)
-    keep = {p.name for p in o.files if p.parent == o.pdf_cache}
-    for job in o.pdf_jobs:
-        for old in o.pdf_cache.glob(f"{job.did}_*.pdf"):
-            if old.name not in keep:
-                old.unlink(missing_ok=True)
 
 
 def _start_katex() -> None:

@@ -167,6 +167,9 @@ def host_allowed(host: str | None) -> bool:
 
 
 def make_handler(site: Site, timeout: float = REQUEST_TIMEOUT) -> type[http.server.SimpleHTTPRequestHandler]:
+    """The request handler class for `site` (http.server makes one handler per request from a
+    class, so the site is closed over here); each of its methods is short."""
+
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(site.dir), **kwargs)

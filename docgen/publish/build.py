@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -139,7 +140,23 @@ def _check_inputs(paths: list[str], formats: set[str], out: Path,
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DocgenError(f"--out {out}: exists and is not a folder")
+    for inner in (out / CACHE, out / CACHE / "pdf", out / CACHE / MANIFEST):
+        if inner.is_symlink():  # refused before anything is verified, rendered or written
+            raise DocgenError(f"--out {out}: {inner.relative_to(out)} is a symbolic link; "
+                              "refusing to write through it (remove the link)")
     return out
+
+
+def _pdf_cache(chosen: Path | None, root: Path) -> Path:
+    """Where compiled PDFs are kept: `chosen` (publish: inside the verdict cache folder), unless
+    it or its folder is a symbolic link (nothing is written through a link: then out/.cache)."""
+    if chosen is not None:
+        chosen = Path(chosen)
+        if not (chosen.is_symlink() or chosen.parent.is_symlink()):
+            return chosen.resolve()
+        print(f"docgen: warning: PDF cache {chosen} not used: it is a symbolic link",
+              file=sys.stderr)
+    return root / CACHE / "pdf"
 
 
 def _verify(paths: list[str], formats: set[str], cache: Path | None, jobs: int,
@@ -183,7 +200,7 @@ def _plan(out: Path, chosen: list[Result], results: list[Result], formats: set[s
     return Outputs(
         out=out, root=root, formats=formats, templates=templates, folders=folders, refs=refs,
         contexts=contexts,
-        pdf_cache=Path(pdf_cache).resolve() if pdf_cache is not None else root / CACHE / "pdf",
+        pdf_cache=_pdf_cache(pdf_cache, root),
         manifest_path=manifest_path, manifest=read_manifest(manifest_path),
         base=base_key(templates, "html" in formats), report=report)
 

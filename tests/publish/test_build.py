@@ -202,3 +202,22 @@ def test_a_note_that_starts_failing_loses_its_old_pages(tmp_path, capsys):
     # with --draft it is rendered again, marked as failing
     report = pipeline.build([str(src)], {"md"}, out, draft=True)
     assert (out / did / f"{did}.md").is_file()
+
+
+@pytest.mark.parametrize("inner", [".cache", ".cache/pdf", ".cache/outputs.json"])
+def test_a_symlink_in_the_output_cache_is_refused_before_anything_is_written(tmp_path, inner):
+    """out/.cache planted as a link made the build write outputs.json outside --out (and, with
+    pdf, every output before the refusal): now nothing is written at all."""
+    src = write(tmp_path / "src", "good.yaml", GOOD)
+    out = tmp_path / "out"
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (out / ".cache").mkdir(parents=True)
+    link = out / inner
+    if link.exists():
+        link.rmdir()
+    link.symlink_to(victim / "x" if inner.endswith(".json") else victim, target_is_directory=not inner.endswith(".json"))
+    with pytest.raises(DocgenError, match="is a symbolic link"):
+        pipeline.build([str(src)], {"md", "latex"}, out)
+    assert list(victim.iterdir()) == []
+    assert sorted(p.name for p in out.rglob("*") if not p.is_symlink()) == [".cache"][: inner != ".cache"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -61,17 +62,36 @@ def test_atomic_write_into_a_folder_it_cannot_create(tmp_path, monkeypatch):
 
 
 def test_a_read_only_folder_for_real(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders; the simulated EROFS/EACCES tests cover it")
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o555)
+    """A real EACCES, no simulation: as root (CI, containers) the write is tried in a child
+    process that has given up root for the `nobody` user id, since root writes anywhere."""
+    base = Path(tempfile.mkdtemp(prefix="docgen-ro-"))  # reachable by any user, unlike tmp_path
     try:
-        with pytest.raises(WriteError, match="Permission denied"):
-            atomic_write(folder / "note.md", "x")
+        base.chmod(0o755)
+        folder = base / "ro"
+        folder.mkdir()
+        folder.chmod(0o555)
+        if os.geteuid() != 0:
+            with pytest.raises(WriteError, match="Permission denied"):
+                atomic_write(folder / "note.md", "x")
+        else:
+            pid = os.fork()
+            if pid == 0:  # the child: exit 0 only if the write was refused as expected
+                code = 1
+                try:
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    atomic_write(folder / "note.md", "x")
+                except WriteError as exc:
+                    code = 0 if "Permission denied" in str(exc) else 2
+                except BaseException:
+                    code = 3
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
         assert list(folder.iterdir()) == []
     finally:
-        folder.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_the_build_on_a_full_disk_exits_2_naming_the_file(tmp_path, monkeypatch, capsys):

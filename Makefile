@@ -13,10 +13,20 @@ SRC  := derivations
 OUT  := build
 SITE := site
 
+# PDFs need TeX Live (XeLaTeX, latexmk, ctex, Noto CJK fonts). Without it `make` builds the
+# other formats and says how to get PDFs; `make deps` installs the Debian packages.
+, := ,
+LATEXMK ?= latexmk
+XELATEX ?= xelatex
+HAVE_TEX := $(shell command -v $(LATEXMK) >/dev/null 2>&1 && command -v $(XELATEX) >/dev/null 2>&1 && echo yes)
+ALL_FORMATS := $(if $(HAVE_TEX),latex$(,)pdf$(,)html$(,)md,latex$(,)html$(,)md)
+DEB_PACKAGES := texlive-xetex texlive-lang-chinese texlive-fonts-recommended latexmk fonts-noto-cjk poppler-utils
+NO_TEX_LINE := PDFs skipped: TeX Live not found. On Debian or Ubuntu `make deps` installs it ($(DEB_PACKAGES)); elsewhere install TeX Live with XeLaTeX, latexmk and ctex, and the Noto CJK fonts
+
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
-.PHONY: all help venv katex verify build test bench mutants pdf html md publish serve clean distclean
+.PHONY: all help deps venv katex verify build test bench mutants pdf html md publish serve clean distclean
 
 all: build ## Set up, verify all derivations, then build every format (only if inputs changed)
 
@@ -26,6 +36,10 @@ help: ## List targets with one-line descriptions
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
 		| sed -E 's/^([a-zA-Z_-]+):.*## (.*)$$/\1\t\2/' \
 		| awk -F '\t' '{ printf "  %-10s %s\n", $$1, $$2 }'
+
+deps: ## Install the Debian packages for PDFs (TeX Live, ctex, Noto CJK) with apt-get (as root or with sudo)
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,8 +73,9 @@ DOCGEN_SRC := $(wildcard docgen/*.py docgen/*/*.py docgen/*/*.js docgen/schema/*
 BUILD_INPUTS := $(DERIVS) $(TEMPLATE_FILES) $(DOCGEN_SRC) $(STAMP) $(PYC_STAMP)
 
 $(OUT)/.stamp-all: $(BUILD_INPUTS) $(KATEX_STAMP)
-	$(PY) -m docgen build $(SRC) --out $(OUT)
-	touch $@
+	$(PY) -m docgen build $(SRC) --format $(ALL_FORMATS) --out $(OUT)
+	@$(if $(HAVE_TEX),:,echo '$(NO_TEX_LINE)')
+	@touch $@
 
 $(OUT)/.stamp-pdf: $(BUILD_INPUTS)
 	$(PY) -m docgen build $(SRC) --format latex,pdf --out $(OUT)

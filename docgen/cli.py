@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="build", metavar="DIR", help="output folder (default: build/)")
     b.add_argument("--templates", metavar="DIR", help="folder with templates overriding the built-in ones")
     b.add_argument("--draft", action="store_true", help="render failing derivations too, failures marked")
+    b.add_argument("-v", "--verbose", action="store_true", help="name every file written")
     pub = sub.add_parser("publish", help="verify, render and write a static site (index, graph, notes)")
     _inputs(pub, what="verdict and PDF cache")
     pub.add_argument("--out", default="site", metavar="DIR", help="the site folder, replaced as a whole (default: site/)")
@@ -216,8 +217,17 @@ def _build(args: argparse.Namespace) -> int:
               " (see `docgen verify -v`)", file=sys.stderr)
     for path in report.removed:
         print(f"removed {path} (its derivation no longer verifies)")
+    if args.verbose:
+        _print_written(report.written)
+    print(_build_summary(report, parse_formats(args.format), Path(args.out)))
+    if report.errors:
+        return EXIT_INPUT
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _print_written(written: list[Path]) -> None:
     assets: dict[Path, int] = {}  # KaTeX's CSS and fonts: one line per katex/ folder
-    for path in report.written:
+    for path in written:
         folder = next((p for p in path.parents if p.name == "katex"), None)
         if folder is None:
             print(f"wrote {path}")
@@ -225,9 +235,22 @@ def _build(args: argparse.Namespace) -> int:
             assets[folder] = assets.get(folder, 0) + 1
     for folder, count in assets.items():
         print(f"wrote {folder}/ (KaTeX CSS and fonts, {count} file{'s' * (count != 1)})")
+
+
+def _build_summary(report, formats: set[str], out: Path) -> str:  # noqa: ANN001 (BuildReport)
+    """One line: what verified, what was built where, what was written."""
+    order = ["latex", "pdf", "html", "md"]
+    built = len(report.rendered)
+    fresh = len(report.unchanged)
+    parts = [f"built {built} note{'s' * (built != 1)} ({', '.join(f for f in order if f in formats)}) "
+             f"into {out}/: {len(report.written)} file{'s' * (len(report.written) != 1)} written"]
+    if fresh:
+        parts.append(f"{fresh} already up to date")
+    if report.failed:
+        parts.append(f"{len(report.failed)} failing verification")
     if report.errors:
-        return EXIT_INPUT
-    return EXIT_FAILED if report.failed else EXIT_OK
+        parts.append(f"{len(report.errors)} file{'s' * (len(report.errors) != 1)} unusable")
+    return "; ".join(parts)
 
 
 def _publish(args: argparse.Namespace) -> int:

@@ -96,9 +96,10 @@ def sweep_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
-def sweep_folders(parent: Path, prefix: str) -> list[Path]:
+def sweep_folders(parent: Path, prefix: str, *, own: bool = False) -> list[Path]:
     """Remove `<prefix><pid>-*` folders in `parent` whose pid is gone (e.g. a TeX run's
-    temporary folder left by a killed build). Returns what was removed."""
+    temporary folder left by a killed build). With `own`, this process's are left over too (the
+    caller knows that nothing of it uses them any more). Returns what was removed."""
     removed = []
     pattern = re.compile(rf"^{re.escape(prefix)}(\d+)-")
     try:
@@ -107,7 +108,10 @@ def sweep_folders(parent: Path, prefix: str) -> list[Path]:
         return removed
     for entry in entries:
         m = pattern.match(entry.name)
-        if m and entry.is_dir(follow_symlinks=False) and not pid_alive(int(m.group(1))):
+        if not m or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = int(m.group(1))
+        if not pid_alive(pid) or (own and pid == os.getpid()):
             shutil.rmtree(entry.path, ignore_errors=True)
             removed.append(Path(entry.path))
     return removed

@@ -25,7 +25,6 @@ import ctypes
 import ctypes.util
 import errno
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 from .build import BuildReport, build
 from ..check.verdict import DEFAULT_POLICY, Policy
 from ..model.errors import DocgenError, ErrorGroup
-from .fsutil import atomic_write
+from .fsutil import atomic_write, sweep_folders
 from ..run.verify import Result
 from .siteplan import PublishBlocked, SitePlan, graph_files, render_index  # noqa: F401
 # (PublishBlocked: raised by publish, through the plan's hook; callers catch it from here)
@@ -152,23 +151,9 @@ def _recover(out: Path) -> None:
 
 
 def _remove_stale(parent: Path, name: str) -> None:
-    """Temporary folders of earlier publishes that were killed (their process is gone)."""
-    for p in parent.glob(f".{name}.new-*"):
-        m = re.match(rf"\.{re.escape(name)}\.new-(\d+)-", p.name)
-        if m and p.is_dir() and not _alive(int(m.group(1))):
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Temporary folders of earlier publishes that were killed (their process is gone), or that
+    this process left (publish makes its own only after this)."""
+    sweep_folders(parent, f".{name}.new-", own=True)
 
 
 _RENAME_EXCHANGE = 2

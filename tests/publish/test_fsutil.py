@@ -56,6 +56,9 @@ def test_a_dead_builds_tex_folders_are_swept(tmp_path):
         (d / "x.tex").write_text("x")
     assert sweep_folders(tmp_path, "docgen-tex-") == [old]
     assert not old.exists() and now.is_dir() and other.is_dir()
+    # publish's own leftovers: this process's folders count as left over when it says so
+    assert sweep_folders(tmp_path, "docgen-tex-", own=True) == [now]
+    assert not now.exists() and other.is_dir()
 
 
 def test_the_next_build_sweeps_the_output_folder(tmp_path):

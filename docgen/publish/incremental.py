@@ -89,8 +89,11 @@ def read_manifest(path: Path) -> dict[str, dict[str, str]]:
 def fresh(manifest: dict[str, dict[str, str]], root: Path, path: Path, key: str) -> bool:
     """The output exists, was made from `key`, and is still the bytes docgen wrote."""
     entry = manifest.get(relative(root, path))
-    if entry is None or entry["key"] != key:
-        return False
+    return entry is not None and entry["key"] == key and untouched(entry, path)
+
+
+def untouched(entry: dict[str, str], path: Path) -> bool:
+    """`path` still holds the bytes its manifest `entry` records docgen wrote."""
     try:
         return digest(path.read_bytes()) == entry["sha256"]
     except OSError:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..model.errors import DocgenError
 from ..run.verify import Result
 from .fsutil import atomic_write
-from .incremental import digest, relative, same_bytes
+from .incremental import relative, same_bytes, untouched
 
 if TYPE_CHECKING:
     from .build import BuildReport
@@ -74,13 +74,7 @@ def withdraw(o: Outputs, failing: list[Result]) -> None:
             except DocgenError:
                 continue
             entry = o.manifest.get(rel)
-            if entry is None or path.is_symlink() or not path.is_file():
-                continue
-            try:
-                ours = digest(path.read_bytes()) == entry["sha256"]
-            except OSError:
-                continue
-            if ours:
+            if entry is not None and not path.is_symlink() and untouched(entry, path):
                 o.withdrawn.append((rel, path))
 
 
@@ -100,8 +94,8 @@ def write(o: Outputs) -> None:
     for rel, path in o.withdrawn:
         path.unlink(missing_ok=True)
         o.report.removed.append(path)
-    manifest = {k: v for k, v in {**o.manifest, **o.recorded}.items()
-                if k not in {rel for rel, _ in o.withdrawn}}
+    gone = {rel for rel, _ in o.withdrawn}
+    manifest = {k: v for k, v in {**o.manifest, **o.recorded}.items() if k not in gone}
     if manifest != o.manifest:
         try:
             atomic_write(o.manifest_path, json.dumps(manifest, indent=0, sort_keys=True))

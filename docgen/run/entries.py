@@ -8,12 +8,12 @@ from dataclasses import asdict, fields
 from itertools import chain
 from typing import Any, Callable
 
-from ..check.verdict import (FAILED, NUMERIC, PROVEN, PROVEN_ALL, UNDECIDED, ExampleResult, Link,
-                             Witness, chain_links)
+from ..check import verdict
+from ..check.verdict import ExampleResult, Link, Witness, chain_links
 from ..model.derivation import Derivation
 from .keys import Keys
 
-STATUSES = frozenset({PROVEN_ALL, PROVEN, NUMERIC, UNDECIDED, FAILED})
+STATUSES = frozenset(verdict.STATUSES)  # a stored status must be one of these
 KINDS = frozenset({"step", "identification", "claim"})
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .model.errors import DocgenError
+from .terminal import terminal_progress
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -30,6 +31,9 @@ def _inputs(p: argparse.ArgumentParser, *, jobs: bool = True, what: str = "verdi
     p.add_argument("--allow-undecided", action="store_true",
                    help="let links that could not be checked (budget spent, worker died) pass; "
                         "documents mark them 'not checked'")
+    if jobs and not watch:
+        p.add_argument("--no-progress", action="store_true",
+                       help="no progress bar (shown on a terminal when a run lasts over a second)")
 
 
 MIN_BUDGET, MAX_BUDGET = 0.01, 600.0  # seconds per link, as check.budget in a file (≤ 600)
@@ -109,6 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     _inputs(ex, jobs=False)
     ex.add_argument("--out", default="-", metavar="FILE", help="the module to write (default '-': standard output)")
     ex.add_argument("--no-verify", action="store_true", help="export even if the derivation is not verified")
+    ini = sub.add_parser("init", help="start a notes repository: derivations/ with an example, "
+                                      "a Makefile, editor schema wiring")
+    ini.add_argument("folder", nargs="?", default=".", help="where (default: the current folder)")
     return p
 
 
@@ -125,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "export-numpy":
             return _export_numpy(args)
+        if args.command == "init":
+            return _init(args)
     except DocgenError as exc:
         _print_error(exc)
         return exc.exit_code
@@ -183,8 +192,9 @@ def _verify(args: argparse.Namespace) -> int:
     for err in corpus.errors:
         _print_error(err)
     try:
-        results = verify(corpus.derivations, budget=args.budget, jobs=args.jobs, cache=cache,
-                         memory_mb=args.memory, policy=_policy(args))
+        with terminal_progress(sys.stderr, not args.no_progress) as progress:
+            results = verify(corpus.derivations, budget=args.budget, jobs=args.jobs, cache=cache,
+                             memory_mb=args.memory, policy=_policy(args), progress=progress)
     finally:
         cache.close()
     if args.format == "json":
@@ -205,10 +215,11 @@ def _verify(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from .publish.build import build, parse_formats
 
-    report = build(args.paths, parse_formats(args.format), Path(args.out),
-                   templates=Path(args.templates) if args.templates else None, draft=args.draft,
-                   cache=None if args.no_cache else Path(args.cache), jobs=args.jobs,
-                   policy=_policy(args))
+    with terminal_progress(sys.stderr, not args.no_progress) as progress:
+        report = build(args.paths, parse_formats(args.format), Path(args.out),
+                       templates=Path(args.templates) if args.templates else None,
+                       draft=args.draft, cache=None if args.no_cache else Path(args.cache),
+                       jobs=args.jobs, policy=_policy(args), progress=progress)
     for err in report.errors:
         _print_error(err)
     for res in report.failed:
@@ -258,10 +269,11 @@ def _publish(args: argparse.Namespace) -> int:
     from .publish.site import publish
 
     formats = parse_formats(args.format)
-    report = publish(args.paths, Path(args.out), formats=formats,
-                     templates=Path(args.templates) if args.templates else None,
-                     cache=None if args.no_cache else Path(args.cache), jobs=args.jobs,
-                     policy=_policy(args))
+    with terminal_progress(sys.stderr, not args.no_progress) as progress:
+        report = publish(args.paths, Path(args.out), formats=formats,
+                         templates=Path(args.templates) if args.templates else None,
+                         cache=None if args.no_cache else Path(args.cache), jobs=args.jobs,
+                         policy=_policy(args), progress=progress)
     graph = "" if report.graph else "; citation graph as a list (Graphviz `dot` not found)"
     print(f"published {report.pages} note{'s' * (report.pages != 1)} to {report.out}/ "
           f"({report.out}/index.html) in {report.seconds:.1f} s{graph}")
@@ -278,6 +290,25 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(args.paths, port=args.port, templates=Path(args.templates) if args.templates else None,
                  cache=None if args.no_cache else Path(args.cache), jobs=args.jobs, interval=args.interval,
                  policy=_policy(args))
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .publish.starter import init
+
+    report = init(Path(args.folder))
+    shown = Path(args.folder)
+    for rel in report.created:
+        print(f"created {shown / rel}")
+    for rel in report.extended:
+        print(f"added docgen's lines to {shown / rel}")
+    for rel in report.present:
+        print(f"{shown / rel}: already there")
+    for rel, advice in report.kept:
+        print(f"{shown / rel} exists: {advice}")
+    where = "" if args.folder == "." else f"cd {args.folder} && "
+    print(f"next: {where}docgen verify derivations   (then `make` builds HTML and Markdown into "
+          "out/; `make help` lists the rest)")
+    return EXIT_OK
 
 
 def _export_numpy(args: argparse.Namespace) -> int:

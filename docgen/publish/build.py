@@ -38,6 +38,7 @@ from .incremental import base_key, digest, document_key, fresh, read_manifest, r
 # Jinja come with render.render, which is imported only when something is rendered.
 from ..render import katex, tex
 from ..run.cache import VerdictCache
+from ..run.progress import SILENT, Progress
 from ..run.verify import Result, find_files, load_corpus, start_workers_early, verify
 
 FORMATS = ("latex", "pdf", "html", "md")
@@ -79,7 +80,8 @@ SiteHook = Callable[[list[Result]], dict[str, dict]]
 def build(paths: list[str], formats: set[str], out: Path, templates: Path | None = None,
           draft: bool = False, *, cache: Path | None = None, jobs: int = 1,
           site: SiteHook | None = None, only: set[str] | None = None,
-          pdf_cache: Path | None = None, policy: Policy = DEFAULT_POLICY) -> BuildReport:
+          pdf_cache: Path | None = None, policy: Policy = DEFAULT_POLICY,
+          progress: Progress = SILENT) -> BuildReport:
     """Verify the derivations under `paths` and write `formats` of each into `out`.
 
     `cache` is the verdict cache folder (None: check everything), `jobs` the worker processes
@@ -98,7 +100,7 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
     report = BuildReport()
     clock = time.perf_counter()
     out = _check_inputs(paths, formats, out, templates)  # 1. refuse unusable input
-    results = _verify(paths, formats, cache, jobs, report, policy)  # 2. load and verify
+    results = _verify(paths, formats, cache, jobs, report, policy, progress)  # 2. load, verify
     chosen = [r for r in results if r.passed or draft]
     report.timings["verify"] = time.perf_counter() - clock
     contexts = site(results) if site is not None else None  # may stop here: nothing rendered
@@ -106,11 +108,13 @@ def build(paths: list[str], formats: set[str], out: Path, templates: Path | None
         chosen = [r for r in chosen if r.derivation.id in only]
     # 3. where each document goes, and what the last build left there
     outputs = _plan(out, chosen, results, formats, templates, contexts, pdf_cache, report)
+    progress.phase("rendering", len(chosen))
     for res in chosen:  # 4. render what is not up to date, in memory, collecting problems
         _render(outputs, res)
+        progress.advance()
     if outputs.pdf_jobs:  # TeX folders of builds that were killed (SIGKILL skips their cleanup)
         sweep_folders(Path(tempfile.gettempdir()), tex.TEMP_PREFIX)
-    _compile_pdfs(outputs)  # 5. the PDFs, from the LaTeX rendered in 4
+    _compile_pdfs(outputs, progress)  # 5. the PDFs, from the LaTeX rendered in 4
     outputs.timings["render"] -= outputs.timings["katex"]
     report.timings.update(outputs.timings)
     if outputs.problems:  # every problem of every document, and nothing written
@@ -160,7 +164,8 @@ def _pdf_cache(chosen: Path | None, root: Path) -> Path:
 
 
 def _verify(paths: list[str], formats: set[str], cache: Path | None, jobs: int,
-            report: BuildReport, policy: Policy = DEFAULT_POLICY) -> list[Result]:
+            report: BuildReport, policy: Policy = DEFAULT_POLICY,
+            progress: Progress = SILENT) -> list[Result]:
     """Load and verify every derivation; files that do not load and failures go to `report`."""
     verdicts = VerdictCache(cache)
     start_workers_early(paths, verdicts, jobs=jobs)
@@ -174,7 +179,7 @@ def _verify(paths: list[str], formats: set[str], cache: Path | None, jobs: int,
 
     try:
         results = verify(corpus.derivations, jobs=jobs, cache=verdicts, meanwhile=prepare,
-                         policy=policy)
+                         policy=policy, progress=progress)
     finally:
         verdicts.close()
     report.failed = [r for r in results if not r.passed]
@@ -302,20 +307,24 @@ class _Math:
 
 
 # -- 5. PDFs ---------------------------------------------------------------------------------
-def _compile_pdfs(o: Outputs) -> None:
+def _compile_pdfs(o: Outputs, progress: Progress = SILENT) -> None:
     """A few at a time (each is its own TeX process); reuse cached ones. A document whose PDF
     fails is no longer counted as rendered."""
     started = time.perf_counter()
+    if o.pdf_jobs:
+        progress.phase("compiling PDFs", len(o.pdf_jobs))
     with ThreadPoolExecutor(max_workers=max(1, min(len(o.pdf_jobs), os.cpu_count() or 1))) as pool:
         for job, future in [(job, pool.submit(_compile_pdf, o.pdf_cache, job))
                             for job in o.pdf_jobs]:
             try:
                 target, hit, pdf = future.result()
             except DocgenError as exc:
+                progress.advance()
                 o.problems.append(exc)
                 if job.did in o.report.rendered:
                     o.report.rendered.remove(job.did)
                 continue
+            progress.advance()
             o.files[target] = pdf
             o.files[hit] = pdf
             o.recorded[relative(o.root, target)] = {"key": o.pdf_keys[job.did],

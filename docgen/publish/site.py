@@ -35,6 +35,7 @@ from .build import BuildReport, build
 from ..check.verdict import DEFAULT_POLICY, Policy
 from ..model.errors import DocgenError, ErrorGroup
 from .fsutil import atomic_write, sweep_folders
+from ..run.progress import SILENT, Progress
 from ..run.verify import Result
 from .siteplan import PublishBlocked, SitePlan, graph_files, render_index  # noqa: F401
 # (PublishBlocked: raised by publish, through the plan's hook; callers catch it from here)
@@ -72,7 +73,8 @@ class PublishReport:
 
 def publish(paths: list[str], out: Path, *, formats: set[str] | None = None,
             templates: Path | None = None, cache: Path | None = None,
-            jobs: int = 0, policy: Policy = DEFAULT_POLICY) -> PublishReport:
+            jobs: int = 0, policy: Policy = DEFAULT_POLICY,
+            progress: Progress = SILENT) -> PublishReport:
     """Verify, render and write the site to `out`, replacing the old one in one rename.
 
     Raises:
@@ -102,7 +104,7 @@ def publish(paths: list[str], out: Path, *, formats: set[str] | None = None,
     try:
         plan = SitePlan(formats=formats, block_failures=True)
         report = build(paths, formats, tmp, templates, draft=False, cache=cache, jobs=jobs,
-                       site=plan.hook, policy=policy,
+                       site=plan.hook, policy=policy, progress=progress,
                        pdf_cache=(Path(cache) / "pdf") if cache is not None else None)
         if report.errors:
             raise report.errors[0] if len(report.errors) == 1 else ErrorGroup(report.errors)

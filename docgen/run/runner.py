@@ -56,7 +56,8 @@ def _fallback(task: Task, why: str) -> Any:
 def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
         memory_mb: int = DEFAULT_MEMORY_MB, known: list[Hit | None] | None = None,
         finished: Callable[[int, Outcome], None] | None = None,
-        meanwhile: Callable[[], None] | None = None) -> list[Outcome]:
+        meanwhile: Callable[[], None] | None = None,
+        tick: Callable[[], None] | None = None) -> list[Outcome]:
     """Check every derivation; outcomes in the order of `ders`.
 
     `known[i]` lists what is already known of `ders[i]` (cached verdicts): only the rest is
@@ -65,14 +66,14 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
     handed out, while the workers work. Every task runs in a worker process with a
     memory limit and a wall-clock limit (the link's budget plus a second), so that SymPy stuck
     in C code cannot stall the run: the worker is killed, the link is "undecided", and the rest
-    goes on in a fresh worker.
+    goes on in a fresh worker. `tick()` is called as each task (a link or an example) is done.
     """
     if not _EARLY.get("workers"):
         from ..check import checker as check  # noqa: F401  (imported once here, inherited by forked workers)
         from ..check import example
 
     known = known or [None] * len(ders)
-    progress = _Progress(ders, known, examples, finished)
+    progress = _Progress(ders, known, examples, finished, tick)
     start = progress.startable(known)
     progress.finish_unchecked()
     if start:
@@ -85,11 +86,13 @@ class _Progress:
     """What is known of each derivation and what is still to check: the tasks to run, the
     claims waiting for the links of their chains, and how many tasks each derivation has left.
     `done` records a result and returns the claims it makes ready; `finished(i, outcome)` is
-    called once everything of derivation i is known."""
+    called once everything of derivation i is known, `tick()` after each task."""
 
     def __init__(self, ders: list[Derivation], known: list[Hit | None], examples: bool,
-                 finished: Callable[[int, Outcome], None] | None):
+                 finished: Callable[[int, Outcome], None] | None,
+                 tick: Callable[[], None] | None = None):
         self.finished = finished
+        self.tick = tick
         self.links_of = [chain_links(der) for der in ders]
         self.examples_of: dict[int, tuple[ExampleResult | None, str, dict]] = {}
         self.tasks: list[Task] = []
@@ -171,6 +174,8 @@ class _Progress:
         self.left[i] -= 1
         if self.left[i] == 0 and self.finished is not None:
             self.finished(i, self.outcome(i))
+        if self.tick is not None:
+            self.tick()
         return ready
 
 

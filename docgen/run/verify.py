@@ -15,6 +15,7 @@ from ..read.load import load_file
 from ..model.derivation import Derivation
 from ..lang.rules import RULES
 from ..check.verdict import DEFAULT_POLICY, ExampleResult, Link, Policy, chain_links
+from .progress import SILENT, Progress
 
 
 @dataclass
@@ -144,7 +145,7 @@ _RUNNER = f"{__package__}.runner"
 def verify(ders: list[Derivation], budget: float | None = None, examples: bool = True,
            jobs: int = 1, cache: VerdictCache | None = None, memory_mb: int | None = None,
            meanwhile: Callable[[], None] | None = None,
-           policy: Policy = DEFAULT_POLICY) -> list[Result]:
+           policy: Policy = DEFAULT_POLICY, progress: Progress = SILENT) -> list[Result]:
     """Check every link of every derivation; results in the input order.
 
     Args:
@@ -157,6 +158,7 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
         meanwhile: called once, in this process, while the workers check (if anything needs
             checking): e.g. imports that the caller needs next.
         policy: which verdicts pass (undecided links fail unless it allows them).
+        progress: told of the links and examples to check ("checking"), one by one.
     """
     runner = sys.modules.get(_RUNNER)
     if runner is not None:  # workers started early: they unpickle while we look up
@@ -168,7 +170,9 @@ def verify(ders: list[Derivation], budget: float | None = None, examples: bool =
     if jobs == 0:  # automatic: one worker per task to run, up to the cores (a fork is cheap)
         jobs = max(1, min(default_jobs(), _tasks_left(lookup, examples)))
     if lookup.todo:
-        _check(lookup, cache, settings, budget, examples, jobs, memory_mb, meanwhile)
+        progress.phase("checking", _tasks_left(lookup, examples))
+        _check(lookup, cache, settings, budget, examples, jobs, memory_mb, meanwhile,
+               progress.advance)
     runner = sys.modules.get(_RUNNER)
     if runner is not None:  # workers started early that nothing needed
         runner.discard_early()
@@ -216,7 +220,7 @@ def _tasks_left(lookup: _Lookup, examples: bool) -> int:
 
 def _check(lookup: _Lookup, cache: VerdictCache, settings: dict, budget: float | None,
            examples: bool, jobs: int, memory_mb: int | None,
-           meanwhile: Callable[[], None] | None) -> None:
+           meanwhile: Callable[[], None] | None, tick: Callable[[], None]) -> None:
     """Check what the cache did not know, in worker processes; each derivation's verdicts go
     into `lookup.checked` (and the cache) as soon as they are all known."""
     from .runner import run  # imports SymPy: only when something needs checking
@@ -231,7 +235,7 @@ def _check(lookup: _Lookup, cache: VerdictCache, settings: dict, budget: float |
 
     limits = {} if memory_mb is None else {"memory_mb": memory_mb}
     run(todo, budget, examples, jobs, known=lookup.known, finished=finished, meanwhile=meanwhile,
-        **limits)
+        tick=tick, **limits)
 
 
 def _results(ders: list[Derivation], order: list[Derivation],

@@ -313,3 +313,28 @@ def test_the_command_exits_with_main_s_code_and_all_its_output(cwd):
         if b"docgen" in cmdline and b"g0.yaml" in cmdline:
             mine.append(pid)
     assert mine == []
+
+
+BARE = """\
+id: bare
+title: a bare identity
+dims:
+  n: {sizes: [2, 3], numeric: 5}
+symbols:
+  x: {shape: [n]}
+  A: {shape: [n, n], assume: [constant]}
+claim: D(x.T @ A @ x, x) = (A + A.T) @ x
+"""
+
+
+def test_a_bare_identity_is_checked_once_and_a_wrong_one_located(cwd, capsys):
+    put(cwd, "bare.yaml", BARE)
+    code, out, _ = run(capsys, "verify", "-v", "--no-cache", "bare.yaml")
+    assert code == 0, out
+    assert "ok   bare (bare.yaml): 1 link: 1 proven for all sizes" in out
+    assert "bare.yaml:8:8: claim: proven for all sizes" in out
+    assert "proven for every size in index notation" in out
+    put(cwd, "bare.yaml", BARE.replace("(A + A.T) @ x", "(A + A) @ x"))  # a dropped ᵀ
+    code, out, _ = run(capsys, "verify", "--no-cache", "bare.yaml")
+    assert code == 1
+    assert "bare.yaml:8:8: claim: failed" in out and "witness" in out

@@ -91,7 +91,8 @@ def text_report(results: list[Result], verbose: bool = False, unusable: int = 0)
         counts = Counter(link.status for link in res.links)
         summary = ", ".join(f"{counts[s]} {label}" for s, label in _SUMMARY if counts[s])
         mark = "ok  " if res.passed else "FAIL"
-        lines.append(f"{mark} {d.id} ({d.path}): {len(res.links)} links: {summary}")
+        n = len(res.links)
+        lines.append(f"{mark} {d.id} ({d.path}): {n} link{'s' * (n != 1)}: {summary}")
         for p in res.problems:
             lines.append(f"    {p}")
         rejected = res.unaccepted

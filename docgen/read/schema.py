@@ -188,7 +188,7 @@ def _schema_message(err: Any) -> str:  # a jsonschema.ValidationError
         verb = "was" if len(extra) == 1 else "were"
         return f"unknown key(s) ({shown}{more} {verb} unexpected)"
     if err.validator == "oneOf" and not err.absolute_path:
-        return "give either 'claim' and 'steps', or 'parts' (a list of claims with steps)"
+        return "give either 'claim' (with 'steps', or alone to check it directly), or 'parts' (a list of claims)"
     if err.validator == "type" and not err.absolute_path and len(repr(err.instance)) > _SHORT:
         # e.g. a symlink to some other text file: say what is wrong, do not repeat the file
         return f"a derivation file is a YAML mapping (id: ..., title: ...), not {_kind(err.instance)}"

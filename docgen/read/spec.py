@@ -237,11 +237,16 @@ class _Builder:
             lhs, rhs = self.equation(spec["claim"], *prefix, "claim")
         except DocgenError:
             # still report the steps' own problems, then the claim's
-            for j, raw in enumerate(spec["steps"]):
+            for j, raw in enumerate(spec.get("steps", ())):
                 self.collect(lambda: self.step(raw, (*prefix, "steps", j), None))
             raise
         method = spec.get("method", "chain")
         wrt = spec.get("wrt", "")
+        raw_steps = spec.get("steps", ())  # none: a bare identity, checked as one link
+        if method == "differential" and not raw_steps:
+            raise ModelError("a differential proof needs steps: the chain from d(f) to the form "
+                             "from which ∂f/∂x is read off (or leave out 'method' to check the "
+                             "claim directly)", self.doc.loc(*prefix, "claim"))
         start_shape = lhs.shape
         if method == "differential":
             if not (isinstance(lhs.tree, Call) and lhs.tree.func == "D"):
@@ -253,12 +258,12 @@ class _Builder:
                 raise ModelError(f"wrt: {wrt!r} differs from the claim's variable {xnode.name!r}", lhs.loc)
             start_shape = infer(fnode, self.scope, lhs.loc)
         steps = []
-        for j, raw in enumerate(spec["steps"]):
+        for j, raw in enumerate(raw_steps):
             keys = (*prefix, "steps", j)
             step = self.collect(lambda: self.step(raw, keys, start_shape))
             if step is not None:
                 steps.append(step)
-        if len(steps) == len(spec["steps"]):
+        if steps and len(steps) == len(raw_steps):
             last = steps[-1].expr
             if method == "chain" and last.tree != rhs.tree:
                 raise ModelError(

@@ -246,6 +246,9 @@ def _part_view(part: Part, pi: int, page: _Page) -> dict[str, Any]:
         "start_tex": start_tex,
         "start_value": page.value(values[0]) if values else "",
         "start_value_tex": latex_value(values[0], page.digits) if values else "",
+        # the example's first row: the chain's start, or the whole claim when it has no steps
+        "example_tex": start_tex if rows else claim_tex,
+        "example_start": f.math(start_tex if rows else claim_tex),
         "steps": rows,
         "aligned": aligned,
         "identification": f.math(claim_tex, display=True) if ident is not None else "",

@@ -88,7 +88,7 @@ def test_bad_id_is_refused(build):
 
 def test_claim_and_parts_together_are_refused(build):
     err = one_error(build, HEAD + "claim: sum(x) = sum(x)\nsteps: [sum(x)]\nparts: [{claim: a = a, steps: [a]}]\n")
-    assert "give either 'claim' and 'steps', or 'parts'" in err.message
+    assert "give either 'claim' (with 'steps', or alone to check it directly), or 'parts'" in err.message
 
 
 def test_missing_required_key(build):

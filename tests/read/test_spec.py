@@ -335,3 +335,23 @@ def test_build_derivation_accepts_a_loaded_document(tmp_path):
     from docgen.read.load import load_bytes
     doc = load_bytes((HEAD + CLAIM).encode(), str(tmp_path / "x.yaml"))
     assert build_derivation(doc).parts[0].rhs.text == "sum(x)"
+
+
+# -- a bare identity: a claim without steps ------------------------------------------------------
+
+def test_a_claim_without_steps_is_one_link(build):
+    der = build(HEAD + "claim: D(x.T @ x, x) = 2 * x\n")
+    from docgen.check.verdict import chain_links
+
+    links = chain_links(der)
+    assert [(link.kind, link.left.text, link.right.text) for link in links] == \
+        [("claim", "D(x.T @ x, x)", "2 * x")]
+    der = build(HEAD + "parts:\n  - {label: a, claim: sum(x) = ones(n).T @ x}\n"
+                "  - {label: b, claim: 'D(sum(x), x) = ones(n)', steps: [ones(n)]}\n")
+    assert [len(p.steps) for p in der.parts] == [0, 1]
+
+
+def test_a_differential_proof_without_steps_is_refused(build):
+    err = one_error(build, HEAD + "claim: D(sum(x), x) = ones(n)\nmethod: differential\n")
+    assert "a differential proof needs steps" in err.message
+    assert where(err) == (9, 8)  # the claim

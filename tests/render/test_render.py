@@ -191,3 +191,35 @@ def test_citation_links(tmp_path):
     tex = render_document(res2, "latex", refs=refs)
     assert r"\texttt{softmax-jacobian}~[\ref{cite:softmax-jacobian}]" in tex
     assert r"\label{cite:softmax-jacobian}" in tex
+
+
+BARE = """\
+id: bare
+title: A bare identity
+language: en
+dims:
+  n: {sizes: [2, 3], numeric: 4}
+symbols:
+  x: {shape: [n]}
+  A: {shape: [n, n], assume: [constant]}
+claim: D(x.T @ A @ x, x) = (A + A.T) @ x
+example:
+  sizes: {n: 2}
+  values: {x: [1, -2], A: [[2, 1], [0, 3]]}
+"""
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_bare_identity_shows_its_verdict_with_evidence_and_no_empty_chain(tmp_path, fmt):
+    path = tmp_path / "bare.yaml"
+    path.write_text(BARE, encoding="utf-8")
+    (res,) = verify([build_derivation(load_file(path))])
+    assert res.passed and [link.kind for link in res.links] == ["claim"]
+    text = render_document(res, fmt)
+    assert "proven for every size in index notation" in text  # the claim's own evidence
+    assert "exact normal form is 0" in text
+    # no chain of steps: no align/aligned block and no steps table; the example shows the
+    # claim with its value, 2 and -11
+    assert "\\begin{align}" not in text and 'class="chain"' not in text
+    assert text.count("\\begin{aligned}") == (1 if fmt == "md" else 0)
+    assert "-11" in text

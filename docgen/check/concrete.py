@@ -288,6 +288,10 @@ ELEMENTWISE_SYMPY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "sin": sp.sin,
     "cos": sp.cos,
     "abs": sp.Abs,
+    "tan": sp.tan,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "arctan": sp.atan,
 }
 
 

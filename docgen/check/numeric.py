@@ -365,4 +365,8 @@ ELEMENTWISE_NUMPY: dict[str, Callable[[Array], Array]] = {
     "sin": np.sin,
     "cos": np.cos,
     "abs": _abs,
+    "tan": np.tan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "arctan": np.arctan,
 }

@@ -18,7 +18,8 @@ MAX_DIGITS = 12  # digits in a numeric literal
 MAX_EXPONENT = 16  # |k| in x**k, and the product of the exponents of nested powers
 MAX_MAGNITUDE = 10**12  # numerators and denominators of numeric literals
 
-ELEMENTWISE = frozenset({"exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "sin", "cos", "abs"})
+ELEMENTWISE = frozenset({"exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "sin", "cos", "abs",
+                         "tan", "sinh", "cosh", "arctan"})
 
 # name -> (fewest, most) arguments
 BUILTINS: dict[str, tuple[int, int]] = {

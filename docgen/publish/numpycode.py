@@ -21,6 +21,7 @@ from ..model.derivation import Derivation
 _ELEMENTWISE = {
     "exp": "np.exp", "log": "np.log", "tanh": "np.tanh", "sigmoid": "_sigmoid",
     "softplus": "_softplus", "sqrt": "np.sqrt", "sin": "np.sin", "cos": "np.cos", "abs": "np.abs",
+    "tan": "np.tan", "sinh": "np.sinh", "cosh": "np.cosh", "arctan": "np.arctan",
 }
 _WHOLE = ("softmax", "logsumexp", "sum", "norm", "diag", "tr", "det", "inv")  # of whole arrays
 RESERVED = {"np", "gradient_check"}  # names the generated module defines itself

@@ -500,3 +500,22 @@ def test_an_overflow_at_the_numeric_size_is_drawn_again_without_a_warning(build)
     assert links["claim"].status == "proven", links["claim"].evidence
     wrong = check_all(build, text.replace("200 * exp(x) * exp", "300 * exp(x) * exp"))
     assert wrong["claim"].status == "failed"
+
+
+@pytest.mark.parametrize("lhs, rhs, good", [
+    ("D(tan(x), x)", "diag(ones(n) + tan(x) * tan(x))", True),
+    ("D(tan(x), x)", "diag(ones(n) - tan(x) * tan(x))", False),
+    ("D(sinh(x), x)", "diag(cosh(x))", True),
+    ("D(cosh(x), x)", "diag(-sinh(x))", False),
+    ("D(arctan(x), x)", "diag(ones(n) / (ones(n) + x * x))", True),
+    ("D(arctan(x), x)", "diag(ones(n) / (ones(n) + x))", False),
+])
+def test_tan_sinh_cosh_arctan(build, lhs, rhs, good):
+    """The elementwise functions beyond exp/log/tanh: right derivatives are proven, wrong ones
+    fail with a witness."""
+    links = check_all(build, HEAD + f"claim: {lhs} = {rhs}\n")
+    claim = links["claim"]
+    if good:
+        assert claim.status == "proven", claim.evidence
+    else:
+        assert claim.status == "failed" and claim.witness is not None

@@ -22,7 +22,7 @@ import numpy as np
 import sympy as sp
 
 from .concrete import Evaluator, Matrix
-from .exact import Atomizer, describe_point, equal_entries, probe_point
+from .exact import Atomizer, describe_point, dominant_diagonals, equal_entries, probe_point
 from ..model.expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
 from ..model.derivation import Derivation, Expr, Part
 from .numeric import NumericEvaluator
@@ -313,8 +313,10 @@ class Checker:
     def _probe(self, link: Link, sizes: dict, ev: Evaluator, atomizer: Atomizer, idx: int,
                shape: tuple[int, int], pa: sp.Expr, pb: sp.Expr, rng: random.Random) -> Witness | None:
         symbols = (pa - pb).free_symbols | pa.free_symbols | pb.free_symbols
+        definite = [ev.symbols[n] for n, sym in self.der.symbols.items()
+                    if "positive-definite" in sym.assume and n in ev.symbols]
         for _ in range(5):
-            point = probe_point(symbols, rng)
+            point = dominant_diagonals(probe_point(symbols, rng), definite)
             va, vb = pa.xreplace(point), pb.xreplace(point)
             if any(v.has(sp.zoo, sp.nan, sp.oo) or not v.is_Rational for v in (va, vb)):
                 continue  # a pole or an irrational remains: draw again

@@ -183,6 +183,18 @@ def probe_point(symbols: set[sp.Symbol], rng: random.Random) -> dict[sp.Symbol, 
     return {s: random_value(rng, positive=bool(s.is_positive)) for s in ordered}
 
 
+def dominant_diagonals(point: dict, matrices: list) -> dict:
+    """The point with each diagonal entry of `matrices` (symmetric matrices of entry symbols)
+    raised to 1 + the sum of |the other entries of its row|: strictly diagonally dominant with a
+    positive diagonal, so positive definite. Entries not in the point count as 0."""
+    for m in matrices:
+        for i in range(m.rows):
+            if m[i, i] in point:
+                off = sum(abs(point.get(m[i, j], 0)) for j in range(m.cols) if j != i)
+                point[m[i, i]] = 1 + off
+    return point
+
+
 def describe_point(point: dict, atomizer: Atomizer) -> dict[str, str]:
     """Name a probe point in the user's terms: x_1 = 2, exp(x_2) = 3/2, f(x_1) = -1."""
     inverse_exp = {e: x for x, e in atomizer.exp_symbols.items()}

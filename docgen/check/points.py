@@ -49,10 +49,17 @@ def random_point(der: Derivation, sizes: dict[str, int], rng: np.random.Generato
         v = rng.normal(0, 1, shape)
         if "positive" in sym.assume:
             v = np.abs(v) + 0.5
-        if "symmetric" in sym.assume:
-            v = (v + v.T) / 2
-        if "invertible" in sym.assume:
-            v = v + shape[0] * np.eye(shape[0]) * np.sign(rng.normal())
+        if "positive-definite" in sym.assume:  # L Lᵀ/n + I/2: eigenvalues at least 1/2
+            low = np.tril(v)
+            v = low @ low.T / shape[0] + np.eye(shape[0]) / 2
+            if "positive" in sym.assume:
+                v = np.abs(v)  # entrywise positive too: |·| of a PD matrix is not always PD
+                v = v + np.eye(shape[0]) * (np.abs(v).sum(axis=1).max())
+        else:
+            if "symmetric" in sym.assume:
+                v = (v + v.T) / 2
+            if "invertible" in sym.assume:
+                v = v + shape[0] * np.eye(shape[0]) * np.sign(rng.normal())
         values[name] = v
         if sym.variable:
             dv = rng.normal(0, 1, shape)

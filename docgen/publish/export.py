@@ -175,6 +175,8 @@ def _checks(der: Derivation, exported: list) -> list[str]:
         out.append(f"    v[{name!r}] = rng.normal(0, 1, {shape})")
         if "positive" in sym.assume:
             out.append(f"    v[{name!r}] = np.abs(v[{name!r}]) + 0.5")
+        if "positive-definite" in sym.assume:
+            out.append(f"    v[{name!r}] = v[{name!r}] @ v[{name!r}].T / {shape}[0]")
         if "symmetric" in sym.assume:
             out.append(f"    v[{name!r}] = (v[{name!r}] + v[{name!r}].T) / 2")
         if "invertible" in sym.assume:

@@ -137,10 +137,13 @@ class _Builder:
                         f"symbols/{name}: 'of' names {dep!r}, which is not an independent symbol",
                         self.doc.loc("symbols", name, "of")))
             assume = frozenset(spec.get("assume", ()))
-            if assume & {"symmetric", "invertible"} and (shape[0] != shape[1] or shape == SCALAR):
+            square = assume & {"symmetric", "invertible", "positive-definite"}
+            if square and (shape[0] != shape[1] or shape == SCALAR):
                 self.errors.append(ModelError(
-                    f"symbols/{name}: symmetric or invertible needs a square matrix, not {show(shape)}",
-                    self.doc.loc("symbols", name, "assume")))
+                    f"symbols/{name}: {' and '.join(sorted(square))} needs a square matrix, "
+                    f"not {show(shape)}", self.doc.loc("symbols", name, "assume")))
+            if "positive-definite" in assume:  # xᵀAx > 0 for x ≠ 0: symmetric, invertible too
+                assume |= {"symmetric", "invertible"}
             default_style = "plain" if shape == SCALAR else ("vec" if shape[1] == 1 else "bold")
             out[name] = Symbol(name, shape, of, assume, spec.get("style", default_style),
                                spec.get("description", ""), self.doc.loc("symbols", name))

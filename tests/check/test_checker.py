@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from docgen.check.checker import Checker, Link
@@ -519,3 +520,38 @@ def test_tan_sinh_cosh_arctan(build, lhs, rhs, good):
         assert claim.status == "proven", claim.evidence
     else:
         assert claim.status == "failed" and claim.witness is not None
+
+
+PD = """\
+id: t
+title: test
+dims:
+  n: {sizes: [2, 3], numeric: 4}
+symbols:
+  S: {shape: [n, n], assume: [positive-definite, constant]}
+  x: {shape: [n]}
+"""
+
+
+def test_positive_definite_is_symmetric_and_invertible_and_its_witnesses_are_definite(build):
+    der = build(PD + "claim: D(x.T @ inv(S) @ x, x) = 2 * inv(S) @ x\n")
+    assert {"positive-definite", "symmetric", "invertible"} <= der.symbols["S"].assume
+    assert check_all(build, PD + "claim: D(x.T @ inv(S) @ x, x) = 2 * inv(S) @ x\n")["claim"].status == "proven"
+    for seed in range(5):  # a wrong link: every exact witness is a positive definite matrix
+        claim = check_all(build, PD + f"claim: S @ x = S.T @ S @ x\ncheck: {{seed: {seed}}}\n")["claim"]
+        assert claim.status == "failed" and claim.witness is not None and claim.witness.exact
+        n = claim.witness.sizes["n"]
+        value = {k: F(v) for k, v in claim.witness.point.items()}
+        S = np.array([[float(value.get(f"S_{min(i, j)}{max(i, j)}", 0)) for j in range(1, n + 1)]
+                      for i in range(1, n + 1)])
+        assert np.all(np.linalg.eigvalsh(S) > 0), S
+
+
+def test_numeric_points_of_a_positive_definite_matrix_are_definite(build):
+    from docgen.check.points import random_point
+
+    der = build(PD + "claim: S @ x = S @ x\n")
+    for seed in range(20):
+        values, _ = random_point(der, {"n": 4}, np.random.default_rng(seed))
+        S = values["S"]
+        assert np.allclose(S, S.T) and np.linalg.eigvalsh(S).min() >= 0.49

@@ -355,3 +355,9 @@ def test_a_differential_proof_without_steps_is_refused(build):
     err = one_error(build, HEAD + "claim: D(sum(x), x) = ones(n)\nmethod: differential\n")
     assert "a differential proof needs steps" in err.message
     assert where(err) == (9, 8)  # the claim
+
+
+def test_positive_definite_needs_a_square_matrix(build):
+    err = one_error(build, HEAD.replace("W: {shape: [m, n]}", "W: {shape: [m, n], assume: [positive-definite]}")
+                    + "claim: sum(x) = sum(x)\n")
+    assert "symbols/W: positive-definite needs a square matrix, not m×n" in err.message

@@ -92,9 +92,11 @@ class Session:
         blocks: list[Block] = []
         for name, text, first in pages:
             try:
-                blocks += [b for b in find_blocks(text, name, first) if self.key(b) not in self.fragments]
+                found = find_blocks(text, name, first)
             except DocgenError as exc:
                 problems.append(exc)
+                continue
+            blocks += [b for b in found if self.key(b) not in self.fragments]
         reads: list[_Read] = []
         for block in blocks:
             try:
@@ -115,12 +117,13 @@ class Session:
     # -- reading -------------------------------------------------------------------------------
     def _read(self, block: Block) -> _Read:
         if not block.body.strip():
-            raise DocgenError(f"```derivation block is empty: write a derivation in YAML, or "
-                              f"`file: PATH` or `id: ID`", block.loc)
+            raise DocgenError("```derivation block is empty: write a derivation in YAML, or "
+                              "`file: PATH` or `id: ID`", block.loc)
         # padded with the lines above it, the block's YAML has the page's line numbers
         raw = ("\n" * (block.body_line - 1) + block.body).encode("utf-8")
         doc = load_bytes(raw, block.page)
-        if isinstance(doc.data, dict) and len(doc.data) == 1 and next(iter(doc.data)) in REFERENCE_KEYS:
+        data = doc.data
+        if isinstance(data, dict) and len(data) == 1 and set(data) <= set(REFERENCE_KEYS):
             return _Read(block, self._referenced(block, doc), inline=False)
         from ..read.spec import build_derivation
 

@@ -156,3 +156,13 @@ def test_docgen_does_not_import_mkdocs():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          env={"PYTHONPATH": str(ROOT), "PATH": ""}, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_option_is_documented():
+    from docgen.integrations.mdext import DocgenExtension
+    from docgen.integrations.mkdocs_plugin import DocgenConfig
+
+    page = (ROOT / "docs" / "mkdocs.md").read_text("utf-8")
+    names = {name for name, _ in DocgenConfig._schema} | set(DocgenExtension().config)
+    missing = sorted(n for n in names if f"`{n}`" not in page)
+    assert not missing, f"not in docs/mkdocs.md: {missing}"

@@ -1,6 +1,7 @@
 """The package layout shows the pipeline: every import of docgen's own modules points down it.
 
-Stages, lowest first: model, lang, read, check, run, render, publish, then the command line
+Stages, lowest first: model, lang, read, check, run, render, publish, integrations (the
+Markdown extension and the MkDocs plugin), then the command line
 (cli, __main__). A module may import its own stage and any stage below it, never one above.
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "docgen"
-STAGES = ["model", "lang", "read", "check", "run", "render", "publish"]
+STAGES = ["model", "lang", "read", "check", "run", "render", "publish", "integrations"]
 TOP = len(STAGES)  # cli.py, __main__.py
 
 

@@ -69,6 +69,7 @@ class Formatter:
     where: str  # the derivation, for error messages
     math_items: list[tuple[str, bool]] = field(default_factory=list)
     cite_anchors: dict[str, str] = field(default_factory=dict)  # id -> '#claim-main' (site)
+    cite_links: bool = True  # False: a citation is its id as text (a fragment in another page)
 
     # -- math -------------------------------------------------------------------------------
     def math(self, tex: str, display: bool = False) -> Any:
@@ -157,6 +158,8 @@ class Formatter:
             return self.text(describe(by, language))
         if not is_derivation_id(by):
             return self.text(by)
+        if self.fmt == "html" and not self.cite_links:
+            return Markup('<span class="cite">{0}</span>').format(by)
         if self.fmt == "html":
             return Markup('<a class="cite" href="../{0}/{0}.html{1}">{0}</a>').format(
                 by, self.cite_anchors.get(by, ""))

@@ -21,6 +21,8 @@ FORMATS = ("latex", "html", "md")
 TEMPLATE_NAMES = {"latex": "latex/document.tex.j2", "html": "html/document.html.j2",
                   "md": "markdown/document.md.j2"}
 SITE_NOTE_TEMPLATE = "site/note.html.j2"
+FRAGMENT_TEMPLATE = "html/fragment.html.j2"  # a derivation inside another page (integrations)
+FRAGMENT_CSS = "html/fragment.css"  # the style that page needs besides KaTeX's
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -94,20 +96,58 @@ def render_document(result: Any, fmt: str, *, templates: Path | None = None,
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    f = _formatter(result, fmt, draft)
+    if site is not None:
+        f.cite_anchors = dict(site.get("cite_anchors", {}))
+    view = build_view(result, f, draft, dict(refs or {}))
+    if site is not None and fmt == "html":
+        rendered = _render(result, fmt, templates, SITE_NOTE_TEMPLATE, doc=view, site=site)
+    else:
+        rendered = _render(result, fmt, templates, TEMPLATE_NAMES[fmt], doc=view)
+    return f.finish(rendered, math_to_html)
+
+
+def render_fragment(result: Any, *, math_to_html: MathToHtml | None = None, draft: bool = False,
+                    refs: dict[str, str] | None = None, templates: Path | None = None,
+                    heading: int = 3) -> str:
+    """One derivation as a fragment of another HTML page: `templates/html/fragment.html.j2`,
+    the sections of the HTML document (same macros) in a `<div class="docgen">`, without
+    <html>, <head> or styles (the page links KaTeX's CSS and `fragment_css()`).
+
+    `heading` is the level of the title's heading (1-5; the sections get the next level).
+    Every id starts with "docgen-<id>-"; citations are the cited ids as text (the page cannot
+    know where another derivation is shown). Other arguments and errors as `render_document`.
+    """
+    if not 1 <= heading <= 5:
+        raise ValueError(f"heading level {heading}: choose from 1 to 5")
+    f = _formatter(result, "html", draft)
+    f.cite_links = False
+    view = build_view(result, f, draft, dict(refs or {}))
+    rendered = _render(result, "html", templates, FRAGMENT_TEMPLATE, doc=view, h=heading,
+                       p=f"docgen-{result.derivation.id}-")
+    return f.finish(rendered, math_to_html)
+
+
+def fragment_css(templates: Path | None = None) -> str:
+    """The CSS a page showing fragments needs besides KaTeX's (`templates/html/fragment.css`,
+    or the same name in `templates`)."""
+    env = make_env("html", templates)
+    assert env.loader is not None
+    return env.loader.get_source(env, FRAGMENT_CSS)[0]
+
+
+def _formatter(result: Any, fmt: str, draft: bool) -> Formatter:
+    """The formatter of one document; a derivation that failed needs `draft`."""
     der = result.derivation
     if not result.passed and not draft:
         raise RenderError(f"{der.id} does not verify; not rendered (use --draft to render it anyway)",
                           der.loc)
-    f = Formatter(fmt, f"{der.id} ({der.path})")
-    if site is not None:
-        f.cite_anchors = dict(site.get("cite_anchors", {}))
-    view = build_view(result, f, draft, dict(refs or {}))
-    env = make_env(fmt, templates)
+    return Formatter(fmt, f"{der.id} ({der.path})")
+
+
+def _render(result: Any, fmt: str, templates: Path | None, name: str, **variables: Any) -> str:
+    der = result.derivation
     try:
-        if site is not None and fmt == "html":
-            rendered = env.get_template(SITE_NOTE_TEMPLATE).render(doc=view, site=site)
-        else:
-            rendered = env.get_template(TEMPLATE_NAMES[fmt]).render(doc=view)
+        return make_env(fmt, templates).get_template(name).render(**variables)
     except jinja2.TemplateError as exc:
         raise RenderError(f"{der.id}: template error in {fmt}: {exc}", der.loc) from None
-    return f.finish(rendered, math_to_html)

@@ -12,6 +12,7 @@ then a numeric check at the larger size (NumPy, derivatives by the complex step:
 
 from __future__ import annotations
 
+import itertools
 import random
 import signal
 import time
@@ -22,7 +23,8 @@ import numpy as np
 import sympy as sp
 
 from .concrete import Evaluator, Matrix
-from .exact import Atomizer, describe_point, dominant_diagonals, equal_entries, probe_point
+from .exact import (MAX_SIGN_SPLITS, Atomizer, describe_point, dominant_diagonals, equal_entries,
+                    has_signs, probe_point, sign_arguments, split_products, with_signs)
 from ..model.expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
 from ..model.derivation import Derivation, Expr, Part
 from .numeric import NumericEvaluator
@@ -203,6 +205,7 @@ class Checker:
         deadline = time.perf_counter() + self.budget
         unresolved = False
         self._simplified = 0
+        self._sign_splits = 0
         for sizes in assignments:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
@@ -228,6 +231,10 @@ class Checker:
             link.status = PROVEN
             how = "exact normal form (and simplify) is 0" if self._simplified else "exact normal form is 0"
             link.evidence.append(f"{how} at " + format_sizes(link.sizes))
+            if self._sign_splits:
+                k = self._sign_splits
+                link.evidence[-1] += (f", taking each sign of the {k} argument{'s' * (k > 1)} of "
+                                      f"abs in turn ({2 ** k} cases)")
             if not self.naive and self._all_sizes(link, deadline):
                 link.status = PROVEN_ALL
                 link.evidence.append("proven for every size in index notation (sums over symbolic sizes, "
@@ -270,6 +277,7 @@ class Checker:
         # the exact normal form first: on a correct link (most of them) it is the proof, and a
         # probe could only confirm; probes then look for an exact witness on what is not zero
         zero = equal_entries([(a, b) for _, a, b in pairs], atomizer, elim)
+        zero = self._by_signs([(a, b) for _, a, b in pairs], zero, elim)
         pending = []
         for (idx, a, b), z in zip(pairs, zero):
             if z:
@@ -284,6 +292,10 @@ class Checker:
             if atomizer.probeable(diff) and self._refute(link, sizes, ev, atomizer, idx, A.shape, pa, pb, rng,
                                                          self.der.check.probes + 20):
                 return FAILED
+            # abs and sign of rationals are rational: probe the entries themselves
+            if (has_signs(a) or has_signs(b)) and self._refute(
+                    link, sizes, ev, Atomizer(), idx, A.shape, a, b, rng, self.der.check.probes + 20):
+                return FAILED
         undecided = False
         w, err, _ = self._numeric_at(link, sizes, self.der.check.seed + 7 * link.index)
         if w is not None:
@@ -297,6 +309,26 @@ class Checker:
                 continue
             undecided = True
         return UNDECIDED if undecided else PROVEN
+
+    def _by_signs(self, pairs: list[tuple[sp.Expr, sp.Expr]], zero: list[bool],
+                  elim: dict) -> list[bool]:
+        """Entries with |g| or sign(g) that the normal form could not decide: decided on each
+        sign of the g's in turn (|g| = σg, sign(g) = σ, σ = ±1). Zero for every choice is a proof
+        wherever no g is 0: at such a point the signs are one of the choices."""
+        todo = [k for k, z in enumerate(zero) if not z and any(has_signs(x) for x in pairs[k])]
+        if not todo:
+            return zero
+        pairs = [(split_products(a), split_products(b)) for a, b in pairs]
+        args = sign_arguments([x for k in todo for x in pairs[k]])
+        if not todo or args is None or not 0 < len(args) <= MAX_SIGN_SPLITS:
+            return zero
+        for signs in itertools.product((1, -1), repeat=len(args)):
+            choice = dict(zip(args, signs))
+            split = [(with_signs(a, choice), with_signs(b, choice)) for a, b in (pairs[k] for k in todo)]
+            if not all(equal_entries(split, Atomizer(), elim)):
+                return zero
+        self._sign_splits = max(self._sign_splits, len(args))
+        return [z or k in todo for k, z in enumerate(zero)]
 
     def _refute(self, link: Link, sizes: dict, ev: Evaluator, atomizer: Atomizer, idx: int,
                 shape: tuple[int, int], pa: sp.Expr, pb: sp.Expr, rng: random.Random, tries: int) -> bool:

@@ -167,6 +167,60 @@ def equal_entries(pairs: list[tuple[sp.Expr, sp.Expr]], atomizer: Atomizer | Non
     return out
 
 
+MAX_SIGN_SPLITS = 4  # arguments of abs/sign decided by cases: 2^k cases
+
+
+def has_signs(e: sp.Basic) -> bool:
+    return e.has(sp.Abs, sp.sign)
+
+
+def _signed(g: sp.Expr) -> tuple[sp.Expr, int]:
+    """(h, s) with g = s·h and h the one of ±g that SymPy prints without a leading minus."""
+    return (-g, -1) if g.could_extract_minus_sign() else (g, 1)
+
+
+def split_products(e: sp.Expr) -> sp.Expr:
+    """|a·b| = |a|·|b|, sign(a·b) = sign(a)·sign(b), |a^k| = |a|^k, sign(a^k) = sign(a)^k for an
+    integer k: true of all reals, and it leaves fewer, independent arguments to split by sign."""
+    def whole(node: sp.Expr) -> bool:
+        if not isinstance(node, (sp.Abs, sp.sign)):
+            return False
+        arg = node.args[0]
+        return (
+            isinstance(arg, sp.Mul) or (isinstance(arg, sp.Pow) and arg.exp.is_Integer))
+
+    def split(node: sp.Expr) -> sp.Expr:
+        f, arg = type(node), node.args[0]
+        if isinstance(arg, sp.Pow):
+            return f(arg.base) ** arg.exp
+        return sp.Mul(*[f(a) for a in arg.args])
+
+    return e.replace(whole, split)
+
+
+def sign_arguments(exprs: list[sp.Expr]) -> list[sp.Expr] | None:
+    """The distinct arguments (up to sign) of abs and sign in `exprs` (after split_products),
+    in a fixed order; None when one is nested in another's argument (not split by cases)."""
+    found: dict[sp.Expr, None] = {}
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, (sp.Abs, sp.sign)):
+                if has_signs(node.args[0]):
+                    return None
+                found.setdefault(_signed(node.args[0])[0], None)
+    return sorted(found, key=sp.default_sort_key)
+
+
+def with_signs(e: sp.Expr, choice: dict[sp.Expr, int]) -> sp.Expr:
+    """e with |g| = σg and sign(g) = σ for the sign σ chosen for each argument g (up to sign)."""
+    def fix(node: sp.Expr) -> sp.Expr:
+        h, s = _signed(node.args[0])
+        sigma = choice[h] * s  # the sign of node.args[0]
+        return sigma * node.args[0] if isinstance(node, sp.Abs) else sp.Integer(sigma)
+
+    return e.replace(lambda n: isinstance(n, (sp.Abs, sp.sign)) and _signed(n.args[0])[0] in choice, fix)
+
+
 def random_value(rng: random.Random, positive: bool = False) -> sp.Rational:
     """A random small rational, nonzero; positive when asked."""
     while True:

@@ -555,3 +555,38 @@ def test_numeric_points_of_a_positive_definite_matrix_are_definite(build):
         values, _ = random_point(der, {"n": 4}, np.random.default_rng(seed))
         S = values["S"]
         assert np.allclose(S, S.T) and np.linalg.eigvalsh(S).min() >= 0.49
+
+
+ABS = """\
+id: t
+title: test
+dims:
+  n: {sizes: [2, 3], numeric: 4}
+symbols:
+  u: {shape: scalar}
+  X: {shape: [n, n]}
+"""
+
+
+@pytest.mark.parametrize("claim", [
+    "D(log(abs(u)), u) = 1 / u",
+    "D(log(abs(det(X))), X) = inv(X).T",
+    "D(abs(det(X)), X) = abs(det(X)) * inv(X).T",
+    "abs(u * det(X)) = abs(u) * abs(det(X))",
+    "abs(u) / u = u / abs(u)",
+])
+def test_abs_is_decided_exactly_by_cases_on_its_signs(build, claim):
+    link = check_all(build, ABS + f"claim: {claim}\n")["claim"]
+    assert link.status == "proven", link.evidence
+    assert any("taking each sign" in e for e in link.evidence), link.evidence
+    assert not any("simplify" in e for e in link.evidence)
+
+
+@pytest.mark.parametrize("claim", [
+    "D(log(abs(u)), u) = abs(1 / u)",
+    "D(log(abs(det(X))), X) = inv(X)",
+    "abs(u + det(X)) = abs(u) + abs(det(X))",
+])
+def test_a_wrong_identity_with_abs_gets_an_exact_witness(build, claim):
+    link = check_all(build, ABS + f"claim: {claim}\n")["claim"]
+    assert link.status == "failed" and link.witness is not None and link.witness.exact, link.evidence

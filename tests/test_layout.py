@@ -1,7 +1,8 @@
 """The package layout shows the pipeline: every import of docgen's own modules points down it.
 
-Stages, lowest first: model, lang, read, check, run, render, publish, then the command line
-(cli, __main__). A module may import its own stage and any stage below it, never one above.
+Stages, lowest first: model, lang, read, check, run, render, publish, then the adapters on top
+(the command line, cli and __main__, and the pytest plugin, pytest_plugin). A module may import
+its own stage and any stage below it, never one above.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "docgen"
 STAGES = ["model", "lang", "read", "check", "run", "render", "publish"]
-TOP = len(STAGES)  # cli.py, __main__.py
+TOP = len(STAGES)  # cli.py, __main__.py, pytest_plugin.py
 
 
 def _modules() -> list[Path]:
@@ -73,7 +74,7 @@ def test_the_stages_are_folders():
         assert doc and "may import" in doc.lower(), \
             f"docgen/{stage}/__init__.py: its docstring says what the stage may import"
     flat = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert flat == ["__init__.py", "__main__.py", "cli.py"], flat
+    assert flat == ["__init__.py", "__main__.py", "cli.py", "pytest_plugin.py"], flat
 
 
 def test_no_import_points_up_the_pipeline():

@@ -128,24 +128,29 @@ class _Settings:
         from .check.verdict import Policy
         from .cli import _budget
 
-        def pick(option: str, ini: str) -> Any:
+        def pick(option: str, ini: str) -> tuple[Any, str]:
+            """The value, and where it was given: `--docgen-...` or `docgen_... (ini)`."""
             value = config.getoption(option)
-            return config.getini(ini) if value is None else value
+            if value is None:
+                return config.getini(ini), f"{ini} (ini)"
+            return value, "--" + option.replace("_", "-")
 
-        self.policy = Policy(strict=bool(pick("docgen_strict", "docgen_strict")),
+        self.policy = Policy(strict=bool(pick("docgen_strict", "docgen_strict")[0]),
                              allow_undecided=bool(pick("docgen_allow_undecided",
-                                                       "docgen_allow_undecided")))
-        budget = str(pick("docgen_budget", "docgen_budget")).strip()
+                                                       "docgen_allow_undecided")[0]))
+        budget, where = pick("docgen_budget", "docgen_budget")
+        budget = str(budget).strip()
         try:
             self.budget = _budget(budget) if budget else None
         except argparse.ArgumentTypeError as exc:
-            raise pytest.UsageError(f"docgen budget {budget}: {exc}") from None
-        jobs = str(pick("docgen_jobs", "docgen_jobs")).strip()
+            raise pytest.UsageError(f"{where} {budget}: {exc}") from None
+        jobs, where = pick("docgen_jobs", "docgen_jobs")
+        jobs = str(jobs).strip()
         if not jobs.isdigit():
-            raise pytest.UsageError(f"docgen jobs {jobs!r}: a whole number of worker processes "
+            raise pytest.UsageError(f"{where} {jobs!r}: not a whole number of worker processes "
                                     "(0: automatic)")
         self.jobs = int(jobs)
-        cache = pick("docgen_cache", "docgen_cache")
+        cache = pick("docgen_cache", "docgen_cache")[0]
         self.cache = None if config.getoption("docgen_no_cache") else config.rootpath / cache
 
 

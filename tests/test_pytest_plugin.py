@@ -124,6 +124,7 @@ def test_a_file_alone_brings_what_it_cites_and_k_selects(run, project):
     assert "verified 2 derivations, 1 of them only cited" in out
     result = run("-k", "claim", "-q")
     result.assert_outcomes(passed=2, failed=1)
+    run("-m", "not docgen").assert_outcomes(deselected=19)  # every item has the marker
     (project / "trace-axb-gradient.yaml").unlink()  # now the citation finds nothing
     result = run("d/trace-square-gradient.yaml::step 3")
     result.assert_outcomes(failed=1)
@@ -140,9 +141,13 @@ def test_an_unusable_file_is_one_clean_failing_item(run, pytester):
     (d / "schema.yaml").write_text(text.replace("symbols:", "title: t\nsymbols:"))
     (d / "shape.yml").write_text(NUMERIC_ONLY.replace("id: numeric-only", "id: shape")
                                  .replace("= 1/u", "= 1/u + ones(n)"))
+    (d / "numeric.yaml").write_text(NUMERIC_ONLY)
+    (d / "yet-another.yaml").write_text(NUMERIC_ONLY)  # the same id again
     result = run("-ra")
-    result.assert_outcomes(failed=3)
+    result.assert_outcomes(failed=4, passed=2)
     out = result.stdout.str()
+    assert _failure(result, "d/yet-another.yaml::load") == \
+        "d/yet-another.yaml:1:1: duplicate id 'numeric-only', also used by d/numeric.yaml\n"
     assert _failure(result, "d/broken.yaml::load") == \
         "d/broken.yaml:5:1: invalid YAML: did not find expected ',' or '}'\n"
     assert _failure(result, "d/schema.yaml::load") == \
@@ -150,7 +155,7 @@ def test_an_unusable_file_is_one_clean_failing_item(run, pytester):
     assert _failure(result, "d/shape.yml::load") == "d/shape.yml:7:28: cannot add scalar and n×1\n"
     assert "FAILED d/broken.yaml::load - d/broken.yaml:5:1: invalid YAML" in out
     assert "Traceback" not in out and "docgen/" not in out  # no frame of docgen's code
-    assert "docgen: verified" not in out  # nothing was left to check
+    assert "docgen: verified 1 derivation in " in out  # the unusable ones are not checked
 
 
 def test_docgen_paths_names_the_derivation_folders(run, project, pytester):
@@ -210,12 +215,14 @@ def test_the_policy_options(run, pytester):
     run("numeric.yaml").assert_outcomes(failed=2)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--docgen-budget", "0"], "docgen budget 0: 0 s: choose from 0.01 to 600 s"),
-    (["--docgen-budget", "nan"], "docgen budget nan"),
-    (["--docgen-jobs", "-1"], "docgen jobs '-1': a whole number"),
+@pytest.mark.parametrize("args, ini, message", [
+    (["--docgen-budget", "0"], "", "--docgen-budget 0: 0 s: choose from 0.01 to 600 s"),
+    ([], "docgen_budget = nan", "docgen_budget (ini) nan: nan s: choose from"),
+    (["--docgen-jobs", "-1"], "", "--docgen-jobs '-1': not a whole number of worker processes"),
+    ([], "docgen_jobs = many", "docgen_jobs (ini) 'many': not a whole number"),
 ])
-def test_a_wrong_option_is_a_usage_error(run, pytester, args, message):
+def test_a_wrong_option_is_a_usage_error(run, pytester, args, ini, message):
+    pytester.makeini(f"[pytest]\n{ini}\n")
     result = run(*args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
@@ -233,3 +240,13 @@ def test_the_entry_point_registers_it_as_docgen(pytester, cache):
     pytester.runpytest(*PLUGIN, f"--docgen-cache={cache}").assert_outcomes(passed=2)
     result = pytester.runpytest(*PLUGIN, "-p", "no:docgen")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_every_option_is_documented(run):
+    """docs/pytest.md names every command-line and ini option that `pytest --help` lists."""
+    help_text = run("--help").stdout.str()
+    names = set(re.findall(r"--docgen-[a-z-]+", help_text))
+    names |= set(re.findall(r"^  (docgen_[a-z_]+) ", help_text, re.MULTILINE))
+    assert len(names) == 12, sorted(names)
+    page = (ROOT / "docs" / "pytest.md").read_text("utf-8")
+    assert [n for n in sorted(names) if f"`{n}" not in page] == []

@@ -136,7 +136,8 @@ def test_a_file_alone_brings_what_it_cites_and_k_selects(run, project):
 def test_an_unusable_file_is_one_clean_failing_item(run, pytester):
     d = pytester.path / "d"
     d.mkdir()
-    (d / "broken.yaml").write_text("id: broken\ntitle: x\nsymbols:\n  x: {shape: [n]\nclaim: x = x\n")
+    broken = "id: broken\ntitle: x\nsymbols:\n  x: {shape: [n]\nclaim: x = x\n"  # no closing }
+    (d / "broken.yaml").write_text(broken)
     text = NUMERIC_ONLY.replace("id: numeric-only", "id: typo").replace("title:", "titel:")
     (d / "schema.yaml").write_text(text.replace("symbols:", "title: t\nsymbols:"))
     (d / "shape.yml").write_text(NUMERIC_ONLY.replace("id: numeric-only", "id: shape")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .model.errors import DocgenError
+from .run.limits import MAX_MEMORY_MB, MIN_MEMORY_MB, budget_seconds, memory_megabytes
 from .terminal import terminal_progress
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -36,32 +37,20 @@ def _inputs(p: argparse.ArgumentParser, *, jobs: bool = True, what: str = "verdi
                        help="no progress bar (shown on a terminal when a run lasts over a second)")
 
 
-MIN_BUDGET, MAX_BUDGET = 0.01, 600.0  # seconds per link, as check.budget in a file (≤ 600)
-MIN_MEMORY_MB, MAX_MEMORY_MB = 256, 1 << 20  # a worker needs ~200 MB to start; 1 TB
-
-
 def _budget(text: str) -> float:
     """--budget: a finite number of seconds in [MIN_BUDGET, MAX_BUDGET]."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not MIN_BUDGET <= value <= MAX_BUDGET:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(f"{text} s: choose from {MIN_BUDGET:g} to {MAX_BUDGET:g} s")
-    return value
+        return budget_seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _memory(text: str) -> int:
-    """--memory: whole megabytes in [MIN_MEMORY_MB, MAX_MEMORY_MB]; no 0-means-unlimited."""
+    """--memory: whole megabytes in [MIN_MEMORY_MB, MAX_MEMORY_MB]."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of megabytes") from None
-    if not MIN_MEMORY_MB <= value <= MAX_MEMORY_MB:
-        raise argparse.ArgumentTypeError(
-            f"{text} MB: choose from {MIN_MEMORY_MB} (a checking worker needs about 200 MB to "
-            f"start) to {MAX_MEMORY_MB} MB")
-    return value
+        return memory_megabytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _policy(args: argparse.Namespace):  # noqa: ANN202  (Policy: imported late, see _verify)

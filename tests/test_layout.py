@@ -1,7 +1,7 @@
 """The package layout shows the pipeline: every import of docgen's own modules points down it.
 
 Stages, lowest first: model, lang, read, check, run, render, publish, integrations (the
-Markdown extension and the MkDocs plugin), then the command line
+Markdown extension, the MkDocs plugin and the pytest plugin), then the command line
 (cli, __main__). A module may import its own stage and any stage below it, never one above.
 """
 

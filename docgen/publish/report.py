@@ -84,6 +84,16 @@ def describe_link(link: Link) -> list[str]:
     return lines
 
 
+def judged_link(link: Link, policy: Policy) -> list[str]:
+    """`describe_link`'s lines, and why the policy does not pass the link when it was not
+    refuted (not checked, or numeric evidence under --strict)."""
+    lines = describe_link(link)
+    why = policy.why_not(link)
+    if why and link.status != FAILED:
+        lines.append(f"    - does not pass: {why}")
+    return lines
+
+
 def text_report(results: list[Result], verbose: bool = False, unusable: int = 0) -> str:
     lines = []
     for res in results:
@@ -98,10 +108,7 @@ def text_report(results: list[Result], verbose: bool = False, unusable: int = 0)
         rejected = res.unaccepted
         for link in res.links:
             if verbose or link in rejected:
-                lines.extend("    " + line for line in describe_link(link))
-                why = res.policy.why_not(link)
-                if why and link.status != FAILED:
-                    lines.append(f"        - does not pass: {why}")
+                lines.extend("    " + line for line in judged_link(link, res.policy))
     passed = sum(r.passed for r in results)
     tail = f" ({unusable} file{'s' if unusable != 1 else ''} unusable)" if unusable else ""
     lines.append(f"{passed} passed, {len(results) - passed + unusable} failed{tail}")

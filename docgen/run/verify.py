@@ -60,30 +60,40 @@ def load_corpus(paths: list[str]) -> Corpus:
     """Load and build every file; a broken file is an error, the others go on.
 
     A citation of an id that none of the files has is looked up among the other files of the
-    citing file's folder, so that one file can be verified on its own.
+    citing file's folder (see `add_cited`), so that one file can be verified on its own.
     """
-    corpus = _load(find_files(paths), {})
-    wanted = {by for d in corpus.derivations for by, _ in d.citations() if by not in RULES}
-    have = {d.id for d in corpus.derivations}
-    if wanted - have:
-        loaded = {Path(d.path).resolve() for d in corpus.derivations}
-        folders = sorted({Path(d.path).parent for d in corpus.derivations})
-        extra = [p for f in folders for p in find_files([str(f)]) if p.resolve() not in loaded]
-        more = _load(extra, {d.id: d for d in corpus.derivations})
-        # only what is cited (directly or through another cited file) joins the corpus
-        by_id = {d.id: d for d in more.derivations}
-        todo, added = sorted(wanted - have), []
-        while todo:
-            cid = todo.pop()
-            if cid in by_id and cid not in have:
-                have.add(cid)
-                added.append(by_id[cid])
-                todo.extend(by for by, _ in by_id[cid].citations() if by not in RULES)
-        corpus.derivations.extend(sorted(added, key=lambda d: d.path))
+    corpus = load_files(find_files(paths), {})
+    add_cited(corpus)
     return corpus
 
 
-def _load(files: list[Path], seen: dict[str, Derivation]) -> Corpus:
+def add_cited(corpus: Corpus) -> None:
+    """Add to `corpus` the derivations it cites but lacks, found among the other files of the
+    citing files' folders: only what is cited (directly or through another cited file) joins,
+    sorted by path. Files of those folders that cannot be loaded are not errors of the corpus."""
+    wanted = {by for d in corpus.derivations for by, _ in d.citations() if by not in RULES}
+    have = {d.id for d in corpus.derivations}
+    if not wanted - have:
+        return
+    loaded = {Path(d.path).resolve() for d in corpus.derivations}
+    folders = sorted({Path(d.path).parent for d in corpus.derivations})
+    extra = [p for f in folders for p in find_files([str(f)]) if p.resolve() not in loaded]
+    more = load_files(extra, {d.id: d for d in corpus.derivations})
+    by_id = {d.id: d for d in more.derivations}
+    todo, added = sorted(wanted - have), []
+    while todo:
+        cid = todo.pop()
+        if cid in by_id and cid not in have:
+            have.add(cid)
+            added.append(by_id[cid])
+            todo.extend(by for by, _ in by_id[cid].citations() if by not in RULES)
+    corpus.derivations.extend(sorted(added, key=lambda d: d.path))
+
+
+def load_files(files: list[Path], seen: dict[str, Derivation]) -> Corpus:
+    """Load and build each file, in order; a broken file, or one whose id is already taken (in
+    `seen`, by id, or by an earlier file), is an error and the others go on. `seen` is not
+    changed."""
     from ..read.spec import build_derivation
 
     ders: list[Derivation] = []

@@ -53,7 +53,7 @@ def _tree_digest(folder: Path) -> str:
 def base_key(templates: Path | None, html: bool) -> str:
     """What every output depends on: docgen's code, the templates, KaTeX (for HTML)."""
     package = Path(__file__).resolve().parents[1]
-    code = [p.read_bytes() for p in sorted(package.rglob("*.js"))]
+    code = [p.read_bytes() for p in sorted(package.rglob("*.js")) if katex.DIST not in p.parents]
     parts: list[str | bytes] = [engine_fingerprint(), *code, _tree_digest(package_templates()),
                                 "none" if templates is None else _tree_digest(Path(templates))]
     if html:

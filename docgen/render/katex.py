@@ -33,7 +33,7 @@ RENDER_JS = HERE / "katex_render.js"  # the protocol, for both engines
 V8_SCRIPT = HERE / "katex_v8.py"
 TIMEOUT = 300  # seconds for one batch; KaTeX renders thousands of formulas per second
 # Engines in order of preference: the first usable one renders. mini-racer first: it is always
-# installed with docgen, and measured as fast as Node on this work (benchmarks/bench_katex.py,
+# installed with docgen, and measured 1.5x faster than Node on the library (bench_katex.py,
 # docs/build.md). Both give byte-identical HTML (tests/render/test_katex.py).
 ENGINES = ("mini-racer", "node")
 

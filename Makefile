@@ -7,7 +7,6 @@ PYTHON ?= python3
 NPM    ?= npm
 
 STAMP       := $(VENV)/.installed
-KATEX_STAMP := node_modules/.katex-installed
 
 SRC  := derivations
 OUT  := build
@@ -26,7 +25,7 @@ NO_TEX_LINE := PDFs skipped: TeX Live not found. On Debian or Ubuntu `make deps`
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
-.PHONY: all help deps venv katex verify build test bench mutants pdf html md publish serve clean distclean
+.PHONY: all help deps venv vendor-katex verify build test bench bench-katex mutants pdf html md publish serve clean distclean
 
 all: build ## Set up, verify all derivations, then build every format (only if inputs changed)
 
@@ -35,7 +34,7 @@ help: ## List targets with one-line descriptions
 	@echo
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
 		| sed -E 's/^([a-zA-Z_-]+):.*## (.*)$$/\1\t\2/' \
-		| awk -F '\t' '{ printf "  %-10s %s\n", $$1, $$2 }'
+		| awk -F '\t' '{ printf "  %-12s %s\n", $$1, $$2 }'
 
 deps: ## Install the Debian packages for PDFs (TeX Live, ctex, Noto CJK) with apt-get (as root or with sudo)
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
@@ -58,21 +57,25 @@ $(PYC_STAMP): $(wildcard docgen/*.py docgen/*/*.py) $(STAMP)
 
 venv: $(STAMP) $(PYC_STAMP) ## Create .venv and install docgen (editable) with test extras
 
-$(KATEX_STAMP): package.json package-lock.json
-	$(NPM) ci --no-audit --no-fund
-	touch $@
+# KaTeX ships inside docgen (docgen/render/katex_dist/) and runs in embedded V8 (mini-racer, a
+# Python dependency): building needs neither Node nor npm. Only refreshing those files does:
+# the tarball of package.json's version, checked against package-lock.json's integrity.
+KATEX_VERSION = $(shell $(PYTHON) -c 'import json; print(json.load(open("package.json"))["dependencies"]["katex"])')
 
-katex: $(KATEX_STAMP) ## Install KaTeX into node_modules/ (npm ci from package-lock.json)
+vendor-katex: ## Refresh docgen/render/katex_dist/ from KaTeX's npm tarball (package.json's version; needs npm)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(NPM) pack --silent --pack-destination "$$tmp" katex@$(KATEX_VERSION) >/dev/null && \
+	$(PYTHON) tools/vendor_katex.py "$$tmp/katex-$(KATEX_VERSION).tgz"
 
 # What a build reads: a stamp per format set is rebuilt only when one of these is newer, so a
 # second `make` does nothing. (docgen build verifies everything again; it writes all outputs
 # or none, and a failing derivation makes it exit 1, leaving the stamp old.)
 DERIVS   := $(shell find $(SRC) -type f \( -name '*.yaml' -o -name '*.yml' \) 2>/dev/null | sort)
 TEMPLATE_FILES := $(shell find templates -type f 2>/dev/null | sort)
-DOCGEN_SRC := $(wildcard docgen/*.py docgen/*/*.py docgen/*/*.js docgen/schema/*.json)
+DOCGEN_SRC := $(wildcard docgen/*.py docgen/*/*.py docgen/*/*.js docgen/schema/*.json docgen/render/katex_dist/*)
 BUILD_INPUTS := $(DERIVS) $(TEMPLATE_FILES) $(DOCGEN_SRC) $(STAMP) $(PYC_STAMP)
 
-$(OUT)/.stamp-all: $(BUILD_INPUTS) $(KATEX_STAMP)
+$(OUT)/.stamp-all: $(BUILD_INPUTS)
 	$(PY) -m docgen build $(SRC) --format $(ALL_FORMATS) --out $(OUT)
 	@$(if $(HAVE_TEX),:,echo '$(NO_TEX_LINE)')
 	@touch $@
@@ -81,7 +84,7 @@ $(OUT)/.stamp-pdf: $(BUILD_INPUTS)
 	$(PY) -m docgen build $(SRC) --format latex,pdf --out $(OUT)
 	touch $@
 
-$(OUT)/.stamp-html: $(BUILD_INPUTS) $(KATEX_STAMP)
+$(OUT)/.stamp-html: $(BUILD_INPUTS)
 	$(PY) -m docgen build $(SRC) --format html --out $(OUT)
 	touch $@
 
@@ -103,8 +106,11 @@ $(BENCH_STAMP): pyproject.toml $(STAMP) $(PYC_STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $@
 
-bench: $(BENCH_STAMP) katex ## Benchmarks (~10 min): checker vs naive SymPy, make timings, scaling, synthetic corpus -> benchmarks/results/
+bench: $(BENCH_STAMP) ## Benchmarks (~10 min): checker vs naive SymPy, make timings, scaling, synthetic corpus -> benchmarks/results/
 	$(PY) benchmarks/bench_verify.py
+
+bench-katex: venv ## KaTeX in Node vs in mini-racer (needs node), ~1 min -> benchmarks/results/katex.md
+	$(PY) benchmarks/bench_katex.py
 
 mutants: venv ## Mutation testing of the checker -> benchmarks/results/mutants.md (ARGS='--limit N' for a sample)
 	$(PY) benchmarks/mutants.py $(ARGS)
@@ -117,10 +123,10 @@ md: $(OUT)/.stamp-md ## Build the Markdown output into build/
 
 PORT ?= 8000
 
-publish: venv katex ## Verify, render and publish the static site into site/ (replaced as a whole; a failing note stops it)
+publish: venv ## Verify, render and publish the static site into site/ (replaced as a whole; a failing note stops it)
 	$(PY) -m docgen publish $(SRC) --out $(SITE)
 
-serve: venv katex ## Serve a live preview on 127.0.0.1 (PORT=8000), rebuilding on changes (Ctrl-C stops)
+serve: venv ## Serve a live preview on 127.0.0.1 (PORT=8000), rebuilding on changes (Ctrl-C stops)
 	$(PY) -m docgen serve $(SRC) --port $(PORT)
 
 clean: ## Remove build outputs, caches and __pycache__ dirs
@@ -128,5 +134,5 @@ clean: ## Remove build outputs, caches and __pycache__ dirs
 	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
 		-type d -name __pycache__ -prune -exec rm -rf {} +
 
-distclean: clean ## clean, and also remove .venv and node_modules
+distclean: clean ## clean, and also remove .venv (and node_modules, which older versions made)
 	rm -rf $(VENV) node_modules

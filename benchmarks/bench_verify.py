@@ -8,7 +8,7 @@ benchmarks/results/scaling.png:
      (shared by both) is timed separately;
   2. cold and warm `make verify` and `make`, and one edited derivation re-verified and
      re-rendered (HTML and Markdown, no PDF), in a temporary copy of the repository (the
-     tracked files as they are in the working tree; .venv and node_modules linked), so the
+     tracked files as they are in the working tree; .venv linked), so the
      user's build/ and .docgen-cache/ are never touched;
   3. scaling of one derivation (the Softmax Jacobian claim): the exact check at n = 2..8
      (docgen vs naive simplify, capped) and the numeric check at n = 10..1000;
@@ -229,7 +229,7 @@ def repo_copy(dest: Path) -> Path:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, target)  # keeps mtimes: make sees the same order as in the repository
-    for link in (".venv", "node_modules"):
+    for link in (".venv",):
         if (ROOT / link).exists():
             (dest / link).symlink_to(ROOT / link)
     return dest
@@ -291,8 +291,8 @@ def section_make(runs: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="docgen-bench-"))
     try:
         repo = repo_copy(tmp / "repo")
-        # never remake the shared venv or node_modules from the copy
-        make = ["make", "-s", "-o", ".venv/.installed", "-o", "node_modules/.katex-installed"]
+        # never remake the shared venv from the copy
+        make = ["make", "-s", "-o", ".venv/.installed"]
         res: dict = {}
 
         def clean() -> None:
@@ -359,8 +359,8 @@ def lines_make(res: dict, runs: int) -> list[str]:
     out = [
         "## 2. `make verify`, `make`, and one edited derivation",
         "",
-        f"In a temporary copy of the repository ({res['derivations']} tracked derivations; .venv and "
-        "node_modules linked). Cold = after `rm -rf .docgen-cache build`; warm = immediately again. "
+        f"In a temporary copy of the repository ({res['derivations']} tracked derivations; .venv "
+        "linked). Cold = after `rm -rf .docgen-cache build`; warm = immediately again. "
         "`make` builds every format (LaTeX, PDF with XeLaTeX, HTML with KaTeX, Markdown). Two kinds "
         "of edit, each followed by `python -m docgen build derivations --format html,md --out build`: "
         "a *note* edit adds a sentence to the first step's note (prose: its pages are re-rendered, "

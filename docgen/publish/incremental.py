@@ -16,10 +16,10 @@ from pathlib import Path
 
 from ..model.errors import DocgenError
 from ..render import katex
+from ..render.resources import package_templates
 from ..run.cache import engine_fingerprint
 from ..run.verify import Result
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"  # as in render/render.py
 
 
 def digest(*parts: str | bytes) -> str:
@@ -53,12 +53,11 @@ def _tree_digest(folder: Path) -> str:
 def base_key(templates: Path | None, html: bool) -> str:
     """What every output depends on: docgen's code, the templates, KaTeX (for HTML)."""
     package = Path(__file__).resolve().parents[1]
-    code = [p.read_bytes() for p in sorted(package.rglob("*.js"))]
-    parts: list[str | bytes] = [engine_fingerprint(), *code, _tree_digest(PACKAGE_TEMPLATES),
+    code = [p.read_bytes() for p in sorted(package.rglob("*.js")) if katex.DIST not in p.parents]
+    parts: list[str | bytes] = [engine_fingerprint(), *code, _tree_digest(package_templates()),
                                 "none" if templates is None else _tree_digest(Path(templates))]
     if html:
-        dist = katex.katex_dir() / "dist"
-        parts += [(dist / "katex.js").read_bytes(), (dist / "katex.min.css").read_bytes()]
+        parts.append(_tree_digest(katex.DIST))
     return digest(*parts)
 
 

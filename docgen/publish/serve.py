@@ -40,7 +40,7 @@ from typing import Callable
 from .build import ID_RE, build
 from ..check.verdict import DEFAULT_POLICY, Policy
 from ..model.errors import DocgenError
-from ..render.render import PACKAGE_TEMPLATES
+from ..render.resources import package_templates
 from .site import write_site_pages
 from .siteplan import SitePlan, failure_lines
 
@@ -56,7 +56,7 @@ def watched_files(paths: list[str], templates: Path | None) -> list[Path]:
             out.update(q for q in (folder.rglob(pattern) if p.is_dir() else folder.glob(pattern)))
         if p.is_file():
             out.add(p)
-    for t in [PACKAGE_TEMPLATES, *([templates] if templates is not None else [])]:
+    for t in [package_templates(), *([templates] if templates is not None else [])]:
         out.update(q for q in Path(t).rglob("*") if q.is_file())
     return sorted(out)
 

@@ -1,12 +1,12 @@
-// Render TeX formulas to HTML with KaTeX in one Node process (used by docgen/katex.py).
-// Usage: node katex_render.js /path/to/node_modules/katex/dist/katex.js
-// stdin:  one request per line: {"formulas": [["\\frac{a}{b}", true], ...]}
-// stdout: one answer per line:  {"results": [{"html": "..."} | {"error": "..."}, ...]}
-// The process serves requests until its standard input ends, so that a build starts Node (and
-// loads KaTeX) once, possibly before it knows the first formula.
+// Render TeX formulas to HTML with KaTeX: one JSON request line in, one JSON answer line out.
+// Shared by both engines of docgen/render/katex.py:
+//   Node:        node katex_render.js /path/to/katex.min.js   (the stdin/stdout loop at the end)
+//   mini-racer:  docgen/render/katex_v8.py evaluates KaTeX, then this file, and calls answer()
+// request: {"formulas": [["\\frac{a}{b}", true], ...]}
+// answer:  {"version": "...", "results": [{"html": "..."} | {"error": "..."}, ...]}
+// A process serves requests until its standard input ends, so that a build starts the engine
+// (and loads KaTeX) once, possibly before it knows the first formula.
 "use strict";
-
-const katex = require(process.argv[2]);
 
 // Characters without KaTeX font metrics (e.g. Chinese inside \text{...}) fall back to the page's
 // fonts: allowed. Every other strict-mode complaint is an error, so sloppy TeX fails the build.
@@ -14,7 +14,8 @@ function strict(code) {
   return code === "unknownSymbol" ? "ignore" : "error";
 }
 
-function answer(line) {
+// The answer to one request line, as one line (JSON.stringify escapes newlines inside strings).
+function answer(katex, line) {
   const { formulas } = JSON.parse(line);
   const results = formulas.map(([tex, display]) => {
     try {
@@ -32,21 +33,23 @@ function answer(line) {
       return { error: String(e && e.message ? e.message : e) };
     }
   });
-  // JSON.stringify escapes newlines inside strings: the answer is one line
-  process.stdout.write(JSON.stringify({ version: katex.version, results }) + "\n");
+  return JSON.stringify({ version: katex.version, results });
 }
 
-let pending = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (chunk) => {
-  pending += chunk;
-  let end;
-  while ((end = pending.indexOf("\n")) >= 0) {
-    const line = pending.slice(0, end);
-    pending = pending.slice(end + 1);
-    if (line.trim()) answer(line);
-  }
-});
-process.stdin.on("end", () => {
-  if (pending.trim()) answer(pending);
-});
+if (typeof module === "object" && typeof require === "function" && require.main === module) {
+  const katex = require(process.argv[2]);
+  let pending = "";
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (chunk) => {
+    pending += chunk;
+    let end;
+    while ((end = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, end);
+      pending = pending.slice(end + 1);
+      if (line.trim()) process.stdout.write(answer(katex, line) + "\n");
+    }
+  });
+  process.stdin.on("end", () => {
+    if (pending.trim()) process.stdout.write(answer(katex, pending) + "\n");
+  });
+}

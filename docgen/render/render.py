@@ -15,6 +15,7 @@ import jinja2
 
 from .escape import RenderError  # defined with the note math check, where it is first raised
 from .formatter import Formatter, MathToHtml, register_filters
+from .resources import package_templates
 from .view import build_view
 
 FORMATS = ("latex", "html", "md")
@@ -23,7 +24,6 @@ TEMPLATE_NAMES = {"latex": "latex/document.tex.j2", "html": "html/document.html.
 SITE_NOTE_TEMPLATE = "site/note.html.j2"
 FRAGMENT_TEMPLATE = "html/fragment.html.j2"  # a derivation inside another page (integrations)
 FRAGMENT_CSS = "html/fragment.css"  # the style that page needs besides KaTeX's
-PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 # ===========================================================================================
@@ -50,7 +50,7 @@ def make_env(fmt: str, templates_dir: Path | None = None) -> jinja2.Environment:
 
 def _new_env(fmt: str, templates_dir: Path | None) -> jinja2.Environment:
     paths = [str(templates_dir)] if templates_dir is not None else []
-    paths.append(str(PACKAGE_TEMPLATES))
+    paths.append(str(package_templates()))
     options: dict[str, Any] = dict(
         loader=jinja2.FileSystemLoader(paths),
         undefined=jinja2.StrictUndefined,

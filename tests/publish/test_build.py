@@ -162,14 +162,6 @@ def test_katex_names_the_rejected_formula():
     assert katex.render_math([("x^2", False)]) == html[1:]
 
 
-def test_katex_missing_says_run_make_katex(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DOCGEN_KATEX", str(tmp_path / "nowhere"))
-    monkeypatch.setattr(katex, "__file__", str(tmp_path / "pkg" / "render" / "katex.py"))
-    with pytest.raises(DocgenError, match="make katex"):
-        katex.katex_dir()
-
-
 def test_output_folder_must_be_a_folder(tmp_path):
     src = write(tmp_path / "src", "good.yaml", GOOD)
     (tmp_path / "file").write_text("x")

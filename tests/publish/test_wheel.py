@@ -131,3 +131,35 @@ def test_installed_docgen_builds_html_and_markdown_without_node(dists, tmp_path)
     assert "../sum-exp-gradient/sum-exp-gradient.html" in cited
     total = time.monotonic() - started
     print(f"install {installed:.1f} s, install + build {total:.1f} s")
+
+
+def test_installed_docgen_starts_a_notes_repository_and_checks_it(dists, tmp_path):
+    """What the README tells a new user: pip install, docgen init, verify, build; pytest and the
+    Markdown extension find docgen through their entry points."""
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+         "--quiet", "--no-compile", "--disable-pip-version-check", str(dists["wheel"]),
+         "pytest==9.2.0"])
+    path = f"{venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin"
+    env = {"PATH": path, "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    notes = tmp_path / "my-notes"
+    docgen = str(venv / "bin" / "docgen")
+    # installed without compiling (see above): one import compiles what the checks use, so that
+    # no worker spends its time budget compiling SymPy
+    run([str(venv / "bin" / "python"), "-c", "import docgen.check.checker, docgen.check.example, "
+         "docgen.publish.build, docgen.render.render, docgen.integrations.pytest_plugin"], env=env)
+    out = run([docgen, "init", str(notes)], env=env).stdout
+    assert "created" in out and (notes / "derivations" / "derivation.schema.json").is_file()
+    assert "1 passed, 0 failed" in run([docgen, "verify", "derivations"], cwd=notes, env=env).stdout
+    built = run([docgen, "build", "derivations", "--format", "html,md", "--out", "out"],
+                cwd=notes, env=env).stdout
+    assert built.startswith("built 1 note (html, md) into out/")
+    tests = run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                 "derivations"], cwd=notes, env=env).stdout
+    assert "6 passed" in tests  # 3 steps, the identification, the claim and the example
+    md = run([str(venv / "bin" / "python"), "-c",
+              "import markdown; print(markdown.markdown('```derivation\\n"
+              "file: derivations/quadratic-form-gradient.yaml\\n```', extensions=['docgen']))"],
+             cwd=notes, env=env).stdout
+    assert 'class="katex' in md and "docgen" in md

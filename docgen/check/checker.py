@@ -114,6 +114,14 @@ def entry_trees(der: Derivation, link: Link) -> tuple[Node, Node, tuple, tuple[s
     return left, right, shape, free
 
 
+def tabulate_free(der: Derivation, tree: Node) -> Node:
+    """A tree with free indices as the matrix (or vector) of its values at every index value."""
+    free = der.free_indices(tree)
+    if not free:
+        return tree
+    return Call("matrix" if len(free) == 2 else "vector", (*(Name(n) for n in free), tree))
+
+
 def index_values(free: tuple[str, ...], entry: tuple[int, int]) -> str:
     """The witness's index values: entry (r, c) of matrix(i, k, ·) is i = r + 1, k = c + 1."""
     if not free:

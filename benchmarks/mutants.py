@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from docgen.model.errors import DocgenError, ShapeError  # noqa: E402
-from docgen.model.expr import BinOp, Call, Name, Neg, Node, Num, Transpose, unparse  # noqa: E402
+from docgen.model.expr import BinOp, Call, Dots, Entry, Literal, Name, Neg, Node, Num, Transpose, unparse  # noqa: E402
 from docgen.read.load import Document, load_file  # noqa: E402
 from docgen.model.derivation import Derivation  # noqa: E402
 from docgen.lang.parse import split_equation  # noqa: E402
@@ -91,6 +91,21 @@ def _replace_at(node: Node, path: tuple[int, ...], new: Node) -> Node:
         args = list(node.args)
         args[i] = _replace_at(args[i], rest, new)
         return replace(node, args=tuple(args))
+    if isinstance(node, Entry):  # children: the base, then the indices
+        if i == 0:
+            return replace(node, base=_replace_at(node.base, rest, new))
+        indices = list(node.indices)
+        indices[i - 1] = _replace_at(indices[i - 1], rest, new)
+        return replace(node, indices=tuple(indices))
+    if isinstance(node, Literal):  # children: the entries, row by row
+        rows = [list(r) for r in node.rows]
+        k = i
+        for r in rows:
+            if k < len(r):
+                r[k] = _replace_at(r[k], rest, new)
+                break
+            k -= len(r)
+        return replace(node, rows=tuple(tuple(r) for r in rows))
     if hasattr(node, "arg"):
         return replace(node, arg=_replace_at(node.arg, rest, new))
     if hasattr(node, "base"):
@@ -147,6 +162,21 @@ def mutate(tree: Node, der: Derivation) -> list[tuple[str, str, Node]]:
         if isinstance(node, Call) and node.func in DERIVATIVE:
             new = replace(node, func=DERIVATIVE[node.func])
             add("derivative", f"{node.func} -> {new.func}", path, new)
+        if isinstance(node, Entry) and len(node.indices) == 2 and node.indices[0] != node.indices[1]:
+            swapped = replace(node, indices=node.indices[::-1])
+            add("index", f"'{text}' -> '{unparse(swapped)}'", path, swapped)
+        if isinstance(node, Entry):
+            for k, ix in enumerate(node.indices):
+                if isinstance(ix, Num):  # an index literal moved by one (within the smallest size)
+                    other = Num(ix.value + 1) if ix.value == 1 else Num(ix.value - 1)
+                    add("index", f"'{text}': index {unparse(ix)} -> {unparse(other)}", path + (k + 1,), other)
+                elif isinstance(ix, Name) and ix.name in der.indices:
+                    for o in sorted(der.indices):
+                        if o != ix.name and der.indices[o] == der.indices[ix.name]:
+                            add("index", f"'{text}': index {ix.name} -> {o}", path + (k + 1,), Name(o))
+        if isinstance(node, Call) and node.func == "delta":
+            add("drop-term", f"'{text}' -> 1", path, Num(Fraction(1)))
+            add("drop-term", f"'{text}' -> 0", path, Num(Fraction(0)))
         if isinstance(node, Call) and node.func in generic_fn:
             new = replace(node, func=generic_fn[node.func])
             add("derivative", f"{node.func} -> {new.func}", path, new)
@@ -212,8 +242,22 @@ def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7
     the numeric size (the assumptions made to hold), with the reason."""
     from docgen.check.checker import Checker
 
+    from docgen.check.checker import tabulate_free
+
     checker = Checker(der)
+    a, b = tabulate_free(der, a), tabulate_free(der, b)
     sizes_list = list(der.size_assignments()) + [der.numeric_sizes()]
+    if isinstance(a, Literal) and isinstance(b, Literal) and a.has_dots and b.has_dots:
+        from docgen.lang.literal import smallest
+
+        rows, cols = smallest(a)  # only sizes where the written entries are distinct entries
+        sizes_list = [s for s in sizes_list if all(v >= max(rows, cols) for v in s.values())]
+        # a matrix with '...' stands for its written entries: the mutant of one entry is
+        # equivalent when every written entry keeps its value (a vertical row of '...' is none)
+        a = Literal(tuple(r for r in a.rows if r), a.column)
+        b = Literal(tuple(r for r in b.rows if r), b.column)
+        a = Literal(tuple(tuple(e for e in r if not isinstance(e, Dots)) for r in a.rows), a.column)
+        b = Literal(tuple(tuple(e for e in r if not isinstance(e, Dots)) for r in b.rows), b.column)
     rng = np.random.default_rng(seed)
     worst = 0.0
     for sizes in sizes_list:

@@ -24,7 +24,7 @@ from .concrete import ELEMENTWISE_SYMPY, GenericFunction
 from ..model.errors import Location
 from .exact import Atomizer
 from .rational import is_zero
-from ..model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
+from ..model.expr import BinOp, Call, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose, index_names
 from ..model.derivation import Derivation
 from ..lang.shapes import Scope, infer
 from .sums import Unsupported, canonical, collapse, positive
@@ -55,7 +55,8 @@ class IndexForm:
                            definitions={n: d.expr.shape for n, d in der.definitions.items()},
                            functions={**{f.name: f.name for f in der.functions.values()},
                                       **{f.derivative: f.name for f in der.functions.values()}},
-                           dims=frozenset(der.dims), layout=der.layout)
+                           dims=frozenset(der.dims), layout=der.layout, indices=dict(der.indices))
+        self.env: dict[str, sp.Expr] = {}  # index variable -> the index it stands for here
 
     def size(self, d) -> sp.Expr:  # noqa: ANN001
         return sp.Integer(d) if isinstance(d, int) else self.dims[d]
@@ -68,6 +69,10 @@ class IndexForm:
         the links of a chain share their sides (a summation index inside is bound, so sharing
         it between uses is harmless)."""
         key = (node, shape, i, j)
+        if self.env:  # entries depend on the index variables free in them
+            used = index_names(node)
+            if used:
+                key = (*key, tuple(sorted((k, v) for k, v in self.env.items() if k in used)))
         hit = self._entries.get(key)
         if hit is None:
             hit = self._entries[key] = getattr(self, "_" + type(node).__name__)(node, shape, i, j)
@@ -75,6 +80,53 @@ class IndexForm:
 
     def shape(self, node: Node) -> tuple:
         return infer(node, self.scope, Location("<index>"))
+
+    # -- entries and index variables ----------------------------------------------------------
+    def idx(self, ix: Node) -> sp.Expr:
+        """An index in index notation: a bound variable's index, an integer, a size (n - c)."""
+        if isinstance(ix, Num):
+            return sp.Integer(int(ix.value))
+        if isinstance(ix, BinOp):
+            return self.idx(ix.left) - int(ix.right.value)  # type: ignore[attr-defined]
+        assert isinstance(ix, Name)
+        if ix.name in self.env:
+            return self.env[ix.name]
+        if ix.name in self.dims:
+            return self.dims[ix.name]
+        raise Unsupported(f"a free index {ix.name}")  # entry_trees binds every free index
+
+    def _Entry(self, node: Entry, shape, i, j):  # noqa: ANN001
+        sb = self.shape(node.base)
+        at = [self.idx(x) for x in node.indices]
+        if len(at) == 2:
+            return self.entry(node.base, sb, at[0], at[1])
+        return self.entry(node.base, sb, *((at[0], 0) if sb[1] == 1 else (0, at[0])))
+
+    def _Literal(self, node: Literal, shape, i, j):  # noqa: ANN001
+        raise Unsupported("a matrix literal has a fixed size")
+
+    def bound(self, names: list[str], values: list[sp.Expr], body: Node, shape, i, j):  # noqa: ANN001
+        saved = self.env
+        self.env = {**saved, **dict(zip(names, values))}
+        try:
+            return self.entry(body, shape, i, j)
+        finally:
+            self.env = saved
+
+    def _indexed_call(self, node: Call, shape, i, j):  # noqa: ANN001
+        f = node.func
+        if f == "delta":
+            return sp.KroneckerDelta(*(self.idx(a) for a in node.args))
+        if f == "basis":
+            return sp.KroneckerDelta(i, self.idx(node.args[1]))
+        *binders, body = node.args
+        names = [b.name for b in binders]  # type: ignore[attr-defined]
+        if f == "sum":
+            k = self.index()
+            inner = self.bound(names, [k], body, shape, i, j)
+            return sp.Sum(inner, (k, 1, self.size(self.der.indices[names[0]])))
+        values = [i, j] if f == "matrix" else [i]
+        return self.bound(names, values, body, (1, 1), 0, 0)
 
     def _Num(self, node: Num, shape, i, j):  # noqa: ANN001
         return sp.Rational(node.value.numerator, node.value.denominator)
@@ -126,6 +178,8 @@ class IndexForm:
 
     def _Call(self, node: Call, shape, i, j):  # noqa: ANN001
         f = node.func
+        if f in ("delta", "basis", "matrix", "vector") or (f == "sum" and len(node.args) == 2):
+            return self._indexed_call(node, shape, i, j)
         if f == "D":
             return self._derivative(node, shape, i, j)
         if f in ("ones", "zeros"):
@@ -166,6 +220,8 @@ class IndexForm:
 
     def _derivative(self, node: Call, shape, i, j):  # noqa: ANN001
         fnode, xnode = node.args
+        if isinstance(xnode, Entry):  # ∂f/∂x_k of a scalar f
+            return _diff(self.entry(fnode, (1, 1), 0, 0), self.entry(xnode, (1, 1), 0, 0))
         assert isinstance(xnode, Name)
         if xnode.name in self.der.definitions:
             return self._derivative_by_intermediate(fnode, xnode.name, shape, i, j)
@@ -324,10 +380,8 @@ def zero_for_all_sizes(form: IndexForm, left: Node, right: Node, shape: tuple,
     jj = j if cols != 1 else sp.Integer(0)
     diff = form.entry(left, shape, ii, jj) - form.entry(right, shape, ii, jj)
     diff = canonical(collapse(diff))
-    cases = [diff]
-    if diff.has(sp.KroneckerDelta(i, j)) and rows != 1 and cols != 1:
-        same = canonical(collapse(diff.xreplace({sp.KroneckerDelta(i, j): sp.S.One}).xreplace({j: i})))
-        cases = [same, diff.xreplace({sp.KroneckerDelta(i, j): sp.S.Zero})]
+    free = {s for s in (ii, jj) if s.is_Symbol}
+    cases = _cases(diff, free, set(form.dims.values()))
     subs = _assumption_substitutions(form, assumptions)
     for case in cases:
         atomizer = Atomizer()
@@ -335,6 +389,33 @@ def zero_for_all_sizes(form: IndexForm, left: Node, right: Node, shape: tuple,
         if not is_zero(atomizer.prepare(expr)):
             return False
     return True
+
+
+MAX_CASES = 32  # cases of the free indices (i = k or i ≠ k, i = 1 or not, ...) in one proof
+
+
+def _cases(diff: sp.Expr, free: set, dims: set) -> list[sp.Expr]:
+    """The difference in every case of the Kronecker deltas between the free indices, integers
+    and sizes (δ(i, j), δ(i, 1), δ(k, n)): in each, the delta is 1 with one index replaced by
+    the other, or 0. Entries of different indices then stand for independent unknowns, which is
+    sound: a zero that holds for independent unknowns holds when some are equal."""
+    todo, out = [diff], []
+    while todo:
+        e = todo.pop()
+        deltas = sorted((d for d in e.atoms(sp.KroneckerDelta)
+                         if d.free_symbols <= free | dims and d.free_symbols & (free | dims)),
+                        key=sp.default_sort_key)
+        if not deltas:
+            out.append(e)
+            continue
+        if len(out) + len(todo) >= MAX_CASES:
+            raise Unsupported("too many cases of the free indices")
+        d = deltas[0]
+        a, b = d.args
+        var, other = (a, b) if a in free else (b, a) if b in free else (a, b) if a in dims else (b, a)
+        same = e.xreplace({d: sp.S.One}).xreplace({var: other})
+        todo += [e.xreplace({d: sp.S.Zero}), canonical(collapse(same))]
+    return out
 
 
 def _atomize_indexed(e: sp.Expr) -> sp.Expr:

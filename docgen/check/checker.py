@@ -25,9 +25,10 @@ import sympy as sp
 from .concrete import Evaluator, Matrix
 from .exact import (MAX_SIGN_SPLITS, Atomizer, describe_point, dominant_diagonals, equal_entries,
                     has_signs, probe_point, sign_arguments, split_products, with_signs)
-from ..model.expr import BinOp, Call, Name, Neg, Node, Pow, Transpose
+from ..model.expr import BinOp, Call, Entry, Literal, Name, Neg, Node, Pow, Transpose
 from ..model.derivation import Derivation, Expr, Part
 from .numeric import NumericEvaluator
+from .shown import check_shown, has_dots
 from .points import random_evaluator
 from .verdict import (  # noqa: F401  (re-exported: check is where links are made)
     FAILED,
@@ -92,7 +93,43 @@ def expand_definitions(node: Node, der: Derivation) -> Node:
         return BinOp(node.op, expand_definitions(node.left, der), expand_definitions(node.right, der))
     if isinstance(node, Call):
         return Call(node.func, tuple(expand_definitions(a, der) for a in node.args))
+    if isinstance(node, Entry):
+        return Entry(expand_definitions(node.base, der), node.indices)
+    if isinstance(node, Literal):
+        return Literal(tuple(tuple(expand_definitions(e, der) for e in row) for row in node.rows), node.column)
     return node
+
+
+def entry_trees(der: Derivation, link: Link) -> tuple[Node, Node, tuple, tuple[str, ...]]:
+    """Both sides of a link as whole matrices, with their shape and the free index variables:
+    an equation about entries with free indices i, k holds for every value of them exactly when
+    matrix(i, k, lhs) = matrix(i, k, rhs) (vector(i, ·) for one index), whose entry (i, k) is
+    the equation at those values."""
+    free = der.free_indices(link.left.tree)
+    left, right, shape = link.left.tree, link.right.tree, link.left.shape
+    if free:
+        func = "matrix" if len(free) == 2 else "vector"
+        binders = tuple(Name(n) for n in free)
+        left, right = Call(func, (*binders, left)), Call(func, (*binders, right))
+        dims = [der.indices[n] for n in free]
+        shape = (dims[0], dims[1] if len(dims) == 2 else 1)
+    return left, right, shape, free
+
+
+def tabulate_free(der: Derivation, tree: Node) -> Node:
+    """A tree with free indices as the matrix (or vector) of its values at every index value."""
+    free = der.free_indices(tree)
+    if not free:
+        return tree
+    return Call("matrix" if len(free) == 2 else "vector", (*(Name(n) for n in free), tree))
+
+
+def index_values(free: tuple[str, ...], entry: tuple[int, int]) -> str:
+    """The witness's index values: entry (r, c) of matrix(i, k, ·) is i = r + 1, k = c + 1."""
+    if not free:
+        return ""
+    values = (entry[0] + 1, entry[1] + 1)
+    return ", ".join(f"{n} = {v}" for n, v in zip(free, values))
 
 
 def derivative_depth(node: Node) -> int:
@@ -142,6 +179,8 @@ class Checker:
         """lhs = s1 = ... = sk = rhs, every link proven at sizes S: the claim holds at S."""
         if not chain or any(k.status not in (PROVEN, PROVEN_ALL) for k in chain):
             return False
+        if any(has_dots(k) for k in chain):  # a step shows only some entries: check the claim itself
+            return False
         t0 = time.perf_counter()
         proven = [k for k in chain if k.status == PROVEN]
         if not proven:
@@ -160,6 +199,9 @@ class Checker:
         t0 = time.perf_counter()
         if link.kind == "identification":
             link.seconds = time.perf_counter() - t0
+            return link
+        if has_dots(link):  # a matrix with '...': checked at the entries it shows
+            check_shown(self, link)
             return link
         left = expand_definitions(link.left.tree, self.der)
         right = expand_definitions(link.right.tree, self.der)
@@ -227,17 +269,20 @@ class Checker:
                 unresolved = True
         if self._simplified:
             link.evidence.append(f"simplify was needed for {self._simplified} entr{'y' if self._simplified == 1 else 'ies'}")
+        free = self.der.free_indices(link.left.tree)
+        every = f", for every value of {', '.join(free)}" if free else ""
         if link.sizes and not unresolved:
             link.status = PROVEN
             how = "exact normal form (and simplify) is 0" if self._simplified else "exact normal form is 0"
-            link.evidence.append(f"{how} at " + format_sizes(link.sizes))
+            link.evidence.append(f"{how} at " + format_sizes(link.sizes) + every)
             if self._sign_splits:
                 k = self._sign_splits
                 link.evidence[-1] += (f", taking each sign of the {k} argument{'s' * (k > 1)} of "
                                       f"abs in turn ({2 ** k} cases)")
             if not self.naive and self._all_sizes(link, deadline):
                 link.status = PROVEN_ALL
-                link.evidence.append("proven for every size in index notation (sums over symbolic sizes, "
+                what = f"and every value of {', '.join(free)} " if free else ""
+                link.evidence.append(f"proven for every size {what}in index notation (sums over symbolic sizes, "
                                      "Kronecker deltas), cross-checked exactly at " + format_sizes(link.sizes))
         elif link.sizes:
             link.status = PROVEN
@@ -246,22 +291,25 @@ class Checker:
             link.status = UNDECIDED
 
     def sides(self, link: Link, sizes: dict[str, int]) -> tuple[Matrix, Matrix]:
-        """Both sides of a link as explicit matrices at `sizes` (remembered per tree)."""
+        """Both sides of a link as explicit matrices at `sizes` (remembered per tree); an
+        equation about entries as the matrices of its values at every index value."""
         ev, _ = self.evaluator(sizes)
-        return ev.evaluate(link.left.tree), ev.evaluate(link.right.tree)
+        left, right, _, _ = entry_trees(self.der, link)
+        return ev.evaluate(left), ev.evaluate(right)
 
     def _all_sizes(self, link: Link, deadline: float) -> bool:
         """Try the index-notation proof for every size, inside what is left of the budget."""
         from .allsizes import IndexForm, Unsupported, supported, zero_for_all_sizes
 
         remaining = min(deadline - time.perf_counter(), ALL_SIZES_BUDGET)
-        if remaining <= 0 or not supported(self.der, link.left.tree, link.right.tree):
+        left, right, shape, _ = entry_trees(self.der, link)
+        if remaining <= 0 or not supported(self.der, left, right):
             return False
         if self._index_form is None:
             self._index_form = IndexForm(self.der)
         try:
             with budget(remaining):
-                return zero_for_all_sizes(self._index_form, link.left.tree, link.right.tree, link.left.shape,
+                return zero_for_all_sizes(self._index_form, left, right, shape,
                                           [(a.lhs.tree, a.rhs.tree) for a in self.der.assumptions])
         except (Unsupported, Timeout):
             return False
@@ -354,8 +402,9 @@ class Checker:
                 continue  # a pole or an irrational remains: draw again
             if va == vb:
                 return None
-            return Witness(sizes, describe_point(point, atomizer), str(va), str(vb), True,
-                           (idx // shape[1], idx % shape[1]))
+            entry = (idx // shape[1], idx % shape[1])
+            return Witness(sizes, describe_point(point, atomizer), str(va), str(vb), True, entry,
+                           index_values(self.der.free_indices(link.left.tree), entry))
         return None
 
     # -- numeric ----------------------------------------------------------------------------
@@ -365,11 +414,12 @@ class Checker:
         depth = max(derivative_depth(link.left.tree), derivative_depth(link.right.tree))
         tol = NUMERIC_TOL * (NESTED_FACTOR ** max(depth - 1, 0))
         what = "finite differences agree" if depth else "numeric values agree"
+        left, right, _, free = entry_trees(self.der, link)
         for attempt in range(8):
             # after four points outside the domain (logs, roots), try positive values only
             ev = self.numeric_evaluator(sizes, rng, positive=attempt >= 4)
-            a = ev.evaluate(link.left.tree)  # no floating-point warnings: non-finite values
-            b = ev.evaluate(link.right.tree)
+            a = ev.evaluate(left)  # no floating-point warnings: non-finite values
+            b = ev.evaluate(right)
             if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
                 continue  # a pole, a log of a negative, an overflow: not evaluable here, draw again
             with np.errstate(all="ignore"):  # a - b beyond the largest float: inf, a witness
@@ -378,7 +428,9 @@ class Checker:
             if err > tol:
                 i, j = np.unravel_index(np.argmax(diff), a.shape)
                 point = {n: _numeric_text(v) for n, v in ev.values.items()}
-                return Witness(sizes, point, f"{a[i, j]:.6g}", f"{b[i, j]:.6g}", False, (int(i), int(j))), err, what
+                entry = (int(i), int(j))
+                return Witness(sizes, point, f"{a[i, j]:.6g}", f"{b[i, j]:.6g}", False, entry,
+                               index_values(free, entry)), err, what
             return None, tol, what
         return None, -1.0, what
 
@@ -408,7 +460,9 @@ class Checker:
             link.status = FAILED
             link.evidence.append(f"numeric check differs at {format_sizes([sizes])} (relative error {err:.1e})")
             return
-        link.evidence.append(f"{what} at {format_sizes([sizes])} (relative error < {err:.0e})")
+        free = self.der.free_indices(link.left.tree)
+        every = f", for every value of {', '.join(free)}" if free else ""
+        link.evidence.append(f"{what} at {format_sizes([sizes])}{every} (relative error < {err:.0e})")
         if link.status == UNDECIDED and not link.sizes and not any("budget" in e for e in link.evidence):
             link.status = NUMERIC
 

@@ -14,7 +14,7 @@ from typing import Callable
 import sympy as sp
 from sympy.matrices.exceptions import NonInvertibleMatrixError
 
-from ..model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
+from ..model.expr import BinOp, Call, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose, index_names
 from ..model.derivation import Derivation, Shape, size_of
 
 Matrix = sp.ImmutableMatrix
@@ -64,7 +64,8 @@ class Evaluator:
         self.generic: dict[str, GenericFunction] = {}
         self._defs: dict[str, Matrix] = {}
         self._locals: dict[str, Matrix] = {}
-        self._memo: dict[Node, Matrix] = {}
+        self._memo: dict = {}
+        self.env: dict[str, int] = {}  # index variable -> its value (1-based) while it is bound
         for name, sym in der.symbols.items():
             if not sym.generic:
                 self.symbols[name] = self._variable(name, sym.shape, sym.assume)
@@ -115,11 +116,77 @@ class Evaluator:
         side of one link and the left side of the next)."""
         if self._locals:
             return getattr(self, "_" + type(node).__name__)(node)
-        hit = self._memo.get(node)
+        key = node
+        if self.env:  # a value depends on the index variables free in it
+            used = index_names(node)
+            if used:
+                key = (node, tuple(sorted((k, v) for k, v in self.env.items() if k in used)))
+        hit = self._memo.get(key)
         if hit is None:
             hit = getattr(self, "_" + type(node).__name__)(node)
-            self._memo[node] = hit
+            self._memo[key] = hit
         return hit
+
+    # -- entries and index variables --------------------------------------------------------
+    def index_value(self, ix: Node) -> int:
+        """An index's value, 1-based: a bound index variable, a size (the last entry), n - c."""
+        if isinstance(ix, Num):
+            return int(ix.value)
+        if isinstance(ix, BinOp):
+            return self.index_value(ix.left) - int(ix.right.value)  # type: ignore[attr-defined]
+        assert isinstance(ix, Name)
+        return self.env[ix.name] if ix.name in self.env else self.sizes[ix.name]
+
+    def position(self, node: Entry, shape: tuple[int, int]) -> tuple[int, int]:
+        """The 0-based (row, column) of an entry of a value of `shape`."""
+        idx = [self.index_value(i) - 1 for i in node.indices]
+        if len(idx) == 2:
+            return idx[0], idx[1]
+        return (idx[0], 0) if shape[1] == 1 else (0, idx[0])
+
+    def _Entry(self, node: Entry) -> Matrix:
+        a = self.evaluate(node.base)
+        r, c = self.position(node, a.shape)
+        return Matrix([[a[r, c]]])
+
+    def _Literal(self, node: Literal) -> Matrix:
+        assert not node.has_dots  # compared entry by entry (checker), never evaluated whole
+        return Matrix([[self.evaluate(e)[0] for e in row] for row in node.rows])
+
+    def bind(self, names: list[str], body: Node, sizes: list[int]) -> list:
+        """body's value at every value of the index variables `names` (row-major)."""
+        out = []
+        saved = dict(self.env)
+        try:
+            for values in _product(sizes):
+                self.env.update(zip(names, values))
+                out.append(self.evaluate(body))
+        finally:
+            self.env = saved
+        return out
+
+    def range_of(self, name: str) -> int:
+        return self.sizes[self.der.indices[name]]
+
+    def _indexed_call(self, node: Call) -> Matrix:
+        f = node.func
+        if f == "delta":
+            a, b = (self.index_value(x) for x in node.args)
+            return Matrix([[sp.Integer(int(a == b))]])
+        if f == "basis":
+            size, k = self._dim(node.args[0]), self.index_value(node.args[1])
+            return Matrix(size, 1, lambda i, j: sp.Integer(int(i == k - 1)))
+        *names, body = node.args
+        names = [n.name for n in names]  # type: ignore[attr-defined]
+        sizes = [self.range_of(n) for n in names]
+        values = self.bind(names, body, sizes)
+        if f == "sum":
+            total = values[0]
+            for v in values[1:]:
+                total = total + v
+            return total
+        cols = sizes[1] if f == "matrix" else 1
+        return Matrix(sizes[0], cols, lambda i, j: values[i * cols + j][0])
 
     def _Num(self, node: Num) -> Matrix:
         return Matrix([[sp.Rational(node.value.numerator, node.value.denominator)]])
@@ -168,6 +235,8 @@ class Evaluator:
 
     def _Call(self, node: Call) -> Matrix:
         f = node.func
+        if f in ("delta", "basis", "matrix", "vector") or (f == "sum" and len(node.args) == 2):
+            return self._indexed_call(node)
         if f == "D":
             return self._derivative(node)
         if f in ("ones", "zeros", "eye"):
@@ -236,6 +305,10 @@ class Evaluator:
 
     def _derivative(self, node: Call) -> Matrix:
         fnode, xnode = node.args
+        if isinstance(xnode, Entry):  # ∂f/∂x_k of a scalar f
+            x = self.symbols[xnode.base.name]  # type: ignore[attr-defined]
+            r, c = self.position(xnode, x.shape)
+            return Matrix([[sp.diff(self.evaluate(fnode)[0], x[r, c])]])
         assert isinstance(xnode, Name)
         if xnode.name in self.der.definitions:
             return self._derivative_by_intermediate(fnode, xnode.name)
@@ -268,6 +341,14 @@ class Evaluator:
             return sp.Add(*[sp.diff(e, s) * ds for s, ds in self.differentials.items() if e.has(s)])
 
         return f.applyfunc(total)
+
+
+def _product(sizes: list[int]) -> list[tuple[int, ...]]:
+    """Every tuple of values 1..size, row-major."""
+    out: list[tuple[int, ...]] = [()]
+    for size in sizes:
+        out = [t + (v,) for t in out for v in range(1, size + 1)]
+    return out
 
 
 def _sigmoid(t: sp.Expr) -> sp.Expr:

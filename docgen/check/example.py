@@ -21,8 +21,9 @@ import numpy as np
 import sympy as sp
 
 from .concrete import Evaluator, to_rational
-from ..model.expr import Node, tree_key
-from ..model.derivation import Derivation, Expr, Part
+from ..lang.literal import fits, resolve, shown_entries
+from ..model.expr import Call, Literal, Name, Node, tree_key
+from ..model.derivation import Derivation, Expr, Part, size_of
 from .numeric import CS_STEP, FD_NOISE, FD_STEP, NumericEvaluator, Stats, step_slope
 from .verdict import ExampleResult, chain_start
 
@@ -97,6 +98,7 @@ class _Values:
         self.result, self.known, self.computed = result, known, computed
 
     def value(self, e: Expr, what: str) -> list[list[float]]:
+        e = _tabulated(self.ev.der, e)
         key = value_key(e.tree)
         if key in self.known:
             floats, differ = self.known[key]
@@ -110,6 +112,8 @@ class _Values:
 
     def _evaluate(self, e: Expr, what: str) -> tuple[list[list[float]], str]:
         """(value, how SymPy and NumPy disagree on it, or "")."""
+        if isinstance(e.tree, Literal) and e.tree.has_dots:
+            return self._shown(e), ""
         exact = self.ev.evaluate(e.tree).xreplace(self.point)
         if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise ArithmeticError(f"{what} is undefined at the example's values "
@@ -121,6 +125,34 @@ class _Values:
         if vals.shape != approx.shape or not agree(vals, approx, self.num.stats):
             return floats, f"SymPy gives {floats}, NumPy gives {_floats(approx)}"
         return floats, ""
+
+
+    def _shown(self, e: Expr) -> list[list[float]]:
+        """A matrix with '...' at the example: its shown entries, NaN for those left out."""
+        rows, cols = size_of(e.shape, self.ev.sizes)
+        out = np.full((rows, cols), np.nan)
+        if fits(e.tree, (rows, cols)):  # type: ignore[arg-type]
+            for s in shown_entries(e.tree, e.shape):  # type: ignore[arg-type]
+                v = self.ev.evaluate(s.node).xreplace(self.point)[0]
+                out[resolve(s.row, rows), resolve(s.col, cols)] = float(v.evalf(20))
+        return _floats(out)
+
+
+def _tabulated(der: Derivation, e: Expr) -> Expr:
+    """An expression with free indices as the matrix of its values at every index value."""
+    free = der.free_indices(e.tree)
+    if not free:
+        return e
+    tree = Call("matrix" if len(free) == 2 else "vector", (*(Name(n) for n in free), e.tree))
+    dims = [der.indices[n] for n in free]
+    return Expr(e.text, tree, e.loc, (dims[0], dims[1] if len(dims) == 2 else 1))
+
+
+def _close(a, b) -> bool:  # noqa: ANN001
+    """Equal where both are known (a matrix with '...' leaves entries out, as NaN)."""
+    a, b = np.array(a, dtype=float), np.array(b, dtype=float)
+    both = ~(np.isnan(a) | np.isnan(b))
+    return a.shape == b.shape and bool(np.allclose(a[both], b[both], rtol=1e-9, atol=1e-12))
 
 
 def agree(exact: np.ndarray, approx: np.ndarray, stats: Stats) -> bool:
@@ -146,13 +178,12 @@ def _evaluate_part(part: Part, values: _Values, result: ExampleResult) -> None:
     exprs = [chain_start(part)] + [s.expr for s in part.steps]
     steps = [values.value(e, f"{part.label} step {k}") for k, e in enumerate(exprs)]
     claim = values.value(part.lhs, f"{part.label} claim")
-    if not np.allclose(np.array(claim), np.array(values.value(part.rhs, f"{part.label} claim")),
-                       rtol=1e-9, atol=1e-12):
+    if not _close(claim, values.value(part.rhs, f"{part.label} claim")):
         result.problems.append(f"{part.label}: the claim's two sides differ at the example")
     result.claims[part.label] = claim
     first = np.array(steps[0])
     for k, v in enumerate(steps[1:], 1):
-        if not np.allclose(first, np.array(v), rtol=1e-9, atol=1e-12):
+        if not _close(first, v):
             result.problems.append(
                 f"{part.label}: step {k} evaluates to {v}, the start to {steps[0]}")
     result.parts[part.label] = steps

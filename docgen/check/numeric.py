@@ -44,7 +44,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
+from ..model.expr import BinOp, Call, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose
 from ..model.derivation import Derivation
 
 Array = np.ndarray
@@ -111,10 +111,13 @@ class NumericEvaluator:
         self.functions = functions  # generic name -> callable (elementwise: (f, f'))
         self.stats = stats if stats is not None else Stats()  # shared with with_values()
         self._defs: dict[str, tuple[Array, float, float]] = {}  # value, what computing it met
+        self.env: dict[str, int] = {}  # index variable -> its value (1-based) while it is bound
 
     def with_values(self, values: dict[str, Array]) -> NumericEvaluator:
-        return NumericEvaluator(self.der, self.sizes, values, self.differentials, self.functions,
-                                self.stats)
+        out = NumericEvaluator(self.der, self.sizes, values, self.differentials, self.functions,
+                               self.stats)
+        out.env = dict(self.env)
+        return out
 
     def evaluate(self, node: Node) -> Array:
         """The value of a tree; NaN or ±inf where floats cannot evaluate it (an overflow, a log
@@ -131,6 +134,57 @@ class NumericEvaluator:
     def carries_step(self) -> bool:
         """Whether this point carries a complex step already (inside an outer derivative)."""
         return any(np.iscomplexobj(v) for v in self.values.values())
+
+    # -- entries and index variables --------------------------------------------------------
+    def index_value(self, ix: Node) -> int:
+        if isinstance(ix, Num):
+            return int(ix.value)
+        if isinstance(ix, BinOp):
+            return self.index_value(ix.left) - int(ix.right.value)  # type: ignore[attr-defined]
+        return self.env[ix.name] if ix.name in self.env else self.sizes[ix.name]  # type: ignore[attr-defined]
+
+    def position(self, node: Entry, shape: tuple) -> tuple[int, int]:
+        idx = [self.index_value(i) - 1 for i in node.indices]
+        if len(idx) == 2:
+            return idx[0], idx[1]
+        return (idx[0], 0) if shape[-1] == 1 else (0, idx[0])
+
+    def _Entry(self, node: Entry) -> Array:
+        a = self._eval(node.base)
+        r, c = self.position(node, a.shape)
+        return a[..., r:r + 1, c:c + 1]
+
+    def _Literal(self, node: Literal) -> Array:
+        return _assemble([[self._eval(e) for e in row] for row in node.rows])
+
+    def _indexed_call(self, node: Call) -> Array:
+        f = node.func
+        if f == "delta":
+            a, b = (self.index_value(x) for x in node.args)
+            return np.array([[float(a == b)]])
+        if f == "basis":
+            size = int(node.args[0].value) if isinstance(node.args[0], Num) else self.sizes[node.args[0].name]  # type: ignore[attr-defined]
+            out = np.zeros((size, 1))
+            out[self.index_value(node.args[1]) - 1, 0] = 1.0
+            return out
+        *names, body = node.args
+        names = [n.name for n in names]  # type: ignore[attr-defined]
+        sizes = [self.sizes[self.der.indices[n]] for n in names]
+        saved = dict(self.env)
+        values = []
+        try:
+            for combo in np.ndindex(*sizes):
+                self.env.update({n: v + 1 for n, v in zip(names, combo)})
+                values.append(self._eval(body))
+        finally:
+            self.env = saved
+        if f == "sum":
+            total = values[0]
+            for v in values[1:]:
+                total = total + v
+            return total
+        cols = sizes[1] if f == "matrix" else 1
+        return _assemble([values[r * cols:(r + 1) * cols] for r in range(sizes[0])])
 
     def _Num(self, node: Num) -> Array:
         return np.array([[float(node.value)]])
@@ -198,6 +252,8 @@ class NumericEvaluator:
 
     def _Call(self, node: Call) -> Array:
         f = node.func
+        if f in ("delta", "basis", "matrix", "vector") or (f == "sum" and len(node.args) == 2):
+            return self._indexed_call(node)
         if f == "D":
             return self._derivative(node)
         if f in ("ones", "zeros", "eye"):
@@ -236,8 +292,23 @@ class NumericEvaluator:
             return _inverse(a)
         raise AssertionError(f"unhandled function {f}")
 
+    def _entry_derivative(self, fnode: Node, xnode: Entry) -> Array:
+        """∂f/∂x_k of a scalar f: the slope of f along the entry k of x."""
+        name = xnode.base.name  # type: ignore[attr-defined]
+        x = self.values[name]
+        if not self.depends(fnode, name):
+            return np.zeros(x.shape[:-2] + (1, 1))
+        r, c = self.position(xnode, x.shape)
+        direction = np.zeros(x.shape[-2:])
+        direction[r, c] = 1.0
+        step = not (self.carries_step() or np.iscomplexobj(x))
+        h = CS_STEP if step else FD_STEP * (1 + float(np.abs(x).max()))
+        return self._slope(fnode, {name: (x, direction)}, h, step)
+
     def _derivative(self, node: Call) -> Array:
         fnode, xnode = node.args
+        if isinstance(xnode, Entry):
+            return self._entry_derivative(fnode, xnode)
         name = xnode.name  # type: ignore[attr-defined]
         x = self.values[name] if name in self.values else self._eval(xnode)  # an intermediate
         rows, cols = x.shape[-2:]
@@ -304,6 +375,14 @@ class NumericEvaluator:
         step = not self.carries_step()
         scale = max(float(np.abs(v).max()) for v in self.values.values())
         return self._slope(fnode, moves, CS_STEP if step else FD_STEP * (1 + scale), step)
+
+
+def _assemble(rows: list[list[Array]]) -> Array:
+    """A matrix from a grid of 1×1 values (each with the same batch axes, or none)."""
+    cells = np.broadcast_arrays(*[np.asarray(c) for row in rows for c in row])
+    it = iter(cells)
+    grid = [[next(it) for _ in row] for row in rows]
+    return np.concatenate([np.concatenate(row, axis=-1) for row in grid], axis=-2)
 
 
 def step_slope(value: Array, h: float) -> Array:

@@ -63,6 +63,11 @@ class Witness:
     right: str
     exact: bool
     entry: tuple[int, int]
+    where: str = ""  # the entry in the user's terms: "i = 2, k = 1", "entry (1, n) as written: ..."
+
+    def position(self, word: str = "entry") -> str:
+        """Where the sides differ: `where`, or "entry (i, j)" (1-based)."""
+        return self.where or f"{word} ({self.entry[0] + 1}, {self.entry[1] + 1})"
 
 
 @dataclass

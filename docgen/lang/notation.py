@@ -55,6 +55,7 @@ from .symbolic import (
     to_sympy,
 )
 from .typeset import greek, name_tex
+from .indexnotation import IndexNotation, is_entry
 
 # -- precedence (SymPy's scale: Add 40, Mul 50, Pow 60, Func 70, Atom 1000) -----------------
 P_ADD = 40
@@ -81,7 +82,7 @@ ELEMENTWISE_TEX = {
 }
 
 
-class DocLatexPrinter(LatexPrinter):
+class DocLatexPrinter(IndexNotation, LatexPrinter):
     """LaTeX in docgen's notation.
 
     Settings (besides SymPy's, of which `order` defaults to 'none', `diff_operator` to 'rd'
@@ -164,7 +165,7 @@ class DocLatexPrinter(LatexPrinter):
 
     @staticmethod
     def _is_name(e: sp.Basic) -> bool:
-        return isinstance(e, (sp.Symbol, MatrixSymbol))
+        return isinstance(e, (sp.Symbol, MatrixSymbol)) or is_entry(e)
 
     # -- numbers ------------------------------------------------------------------------------
     def _print_Integer(self, expr: sp.Integer) -> str:

@@ -10,13 +10,15 @@ import ast
 from fractions import Fraction
 
 from ..model.errors import Location, ParseError
-from ..model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
+from ..model.expr import BINDERS, BinOp, Call, Dots, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose
 
 MAX_LENGTH = 2000  # characters in one expression
 MAX_DEPTH = 48  # nesting of parentheses and calls
 MAX_DIGITS = 12  # digits in a numeric literal
 MAX_EXPONENT = 16  # |k| in x**k, and the product of the exponents of nested powers
 MAX_MAGNITUDE = 10**12  # numerators and denominators of numeric literals
+MAX_LITERAL_ENTRIES = 144  # entries written in one matrix literal (a 12×12 matrix)
+MAX_INDEX = 64  # an integer index x[k], like the integer sizes of shapes
 
 ELEMENTWISE = frozenset({"exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "sin", "cos", "abs",
                          "tan", "sinh", "cosh", "arctan"})
@@ -26,7 +28,11 @@ BUILTINS: dict[str, tuple[int, int]] = {
     **{f: (1, 1) for f in ELEMENTWISE},
     "softmax": (1, 1),
     "logsumexp": (1, 1),
-    "sum": (1, 1),
+    "sum": (1, 2),
+    "delta": (2, 2),
+    "matrix": (3, 3),
+    "vector": (2, 2),
+    "basis": (2, 2),
     "diag": (1, 1),
     "ones": (1, 2),
     "zeros": (1, 2),
@@ -97,6 +103,10 @@ def parse_equation(text: str, location: Location | None = None) -> tuple[Node, N
     return parse_expr(lhs, loc.shifted(lo)), parse_expr(rhs, loc.shifted(ro))
 
 
+def _is_dots(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is Ellipsis
+
+
 def _leading(text: str) -> int:
     return len(text) - len(text.lstrip())
 
@@ -162,7 +172,7 @@ class _Converter:
             if isinstance(node.op, ast.UAdd):
                 return self.convert(node.operand)
             raise self.error(node, f"operator {type(node.op).__name__} is not allowed")
-        if isinstance(node, ast.Constant):
+        if isinstance(node, ast.Constant) and node.value is not Ellipsis:
             return Num(self.number(node), col)
         if isinstance(node, ast.Name):
             if node.id.startswith("_"):
@@ -174,6 +184,12 @@ class _Converter:
             return Transpose(self.convert(node.value), col)
         if isinstance(node, ast.Call):
             return self.call(node, col)
+        if isinstance(node, ast.Subscript):
+            return self.entry(node, col)
+        if isinstance(node, ast.List):
+            return self.literal(node, col)
+        if isinstance(node, ast.Constant) and node.value is Ellipsis:
+            raise self.error(node, "'...' may stand only inside a matrix literal, e.g. [[a, ..., b], ..., [c, ..., d]]")
         kind = type(node).__name__
         raise self.error(node, f"{kind} is not part of docgen's math language")
 
@@ -188,15 +204,90 @@ class _Converter:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.error(arg, "starred arguments are not allowed")
-        args = tuple(self.convert(a) for a in node.args)
+        if name in BUILTINS and name in BINDERS and len(node.args) == BINDERS[name] + 1:
+            binders = tuple(self.binder(a, name) for a in node.args[:-1])
+            return Call(name, (*binders, self.convert(node.args[-1])), col)
+        if name in ("delta", "basis"):
+            args = tuple(self.index(a) if k > 0 or name == "delta" else self.convert(a)
+                         for k, a in enumerate(node.args))
+        else:
+            args = tuple(self.convert(a) for a in node.args)
         if name in BUILTINS:
             lo, hi = BUILTINS[name]
             if not lo <= len(args) <= hi:
                 want = str(lo) if lo == hi else f"{lo} or {hi}"
                 raise self.error(node, f"{name}() takes {want} argument(s), got {len(args)}")
-            if name == "D" and not isinstance(args[1], Name):
-                raise self.error(node, "D(f, x) differentiates with respect to a symbol x")
+            if name == "D" and not isinstance(args[1], Name) and not (
+                    isinstance(args[1], Entry) and isinstance(args[1].base, Name)):
+                raise self.error(node, "D(f, x) differentiates with respect to a symbol x or an entry x[k]")
         return Call(name, args, col)
+
+    def binder(self, node: ast.AST, func: str) -> Name:
+        """The index variable a sum(k, e), matrix(i, j, e) or vector(i, e) ranges over."""
+        if not isinstance(node, ast.Name) or node.id.startswith("_"):
+            raise self.error(node, f"{func}() ranges over an index variable, e.g. {func}(k, ...) with "
+                             "k declared under indices")
+        return Name(node.id, node.col_offset + self.lead)
+
+    def index(self, node: ast.AST) -> Node:
+        """An index: an index variable or dimension name, a positive integer, or `n - c`."""
+        col = getattr(node, "col_offset", 0) + self.lead
+        if isinstance(node, ast.Name) and not node.id.startswith("_"):
+            return Name(node.id, col)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            if not 1 <= node.value <= MAX_INDEX:
+                raise self.error(node, f"index {node.value} is out of range: indices count from 1 "
+                                 f"(x[1] is the first entry), at most {MAX_INDEX}")
+            return Num(Fraction(node.value), col)
+        if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and isinstance(node.left, ast.Name)
+                and isinstance(node.right, ast.Constant) and isinstance(node.right.value, int)
+                and not isinstance(node.right.value, bool) and 1 <= node.right.value <= MAX_INDEX):
+            return BinOp("-", Name(node.left.id, node.left.col_offset + self.lead),
+                         Num(Fraction(node.right.value), node.right.col_offset + self.lead), col)
+        raise self.error(node, "an index is an index variable (declared under indices), a dimension "
+                         "name (x[n] is the last entry), a positive integer, or n - 1, n - 2, ...")
+
+    def entry(self, node: ast.Subscript, col: int) -> Node:
+        base = self.convert(node.value)
+        sl = node.slice
+        items = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+        if isinstance(sl, ast.Slice) or any(isinstance(i, ast.Slice) for i in items):
+            raise self.error(node, "slices are not part of docgen's math language; write one entry x[i]")
+        if len(items) > 2:
+            raise self.error(node, f"an entry has one index x[i] or two X[i, j], not {len(items)}")
+        return Entry(base, tuple(self.index(i) for i in items), col)
+
+    def literal(self, node: ast.List, col: int) -> Literal:
+        """[a, b, c] (a column vector) or [[a, b], [c, d]] (by rows); `...` inside a row and as a
+        whole row."""
+        if not node.elts:
+            raise self.error(node, "an empty matrix literal")
+        nested = [isinstance(e, ast.List) for e in node.elts]
+        entries = sum(len(e.elts) if isinstance(e, ast.List) else 1 for e in node.elts)
+        if entries > MAX_LITERAL_ENTRIES:
+            raise self.error(node, f"matrix literal has {entries} entries; at most {MAX_LITERAL_ENTRIES}")
+        if not any(nested):  # a column vector
+            rows = tuple(() if _is_dots(e) else (self.scalar_entry(e),) for e in node.elts)
+            return Literal(rows, True, col)
+        rows = []
+        for e in node.elts:
+            if _is_dots(e):
+                rows.append(())
+                continue
+            if not isinstance(e, ast.List):
+                raise self.error(e, "a matrix literal is a list of rows [[a, b], [c, d]] (or '...' for "
+                                 "rows left out); this item is not a row")
+            if not e.elts:
+                raise self.error(e, "an empty row in a matrix literal")
+            rows.append(tuple(Dots(x.col_offset + self.lead) if _is_dots(x) else self.scalar_entry(x)
+                              for x in e.elts))
+        return Literal(tuple(rows), False, col)
+
+    def scalar_entry(self, node: ast.AST) -> Node:
+        if isinstance(node, ast.List):
+            raise self.error(node, "an entry of a matrix literal is a scalar, not a list "
+                             "(a matrix literal has two levels of brackets at most)")
+        return self.convert(node)
 
     def number(self, node: ast.Constant) -> Fraction:
         value = node.value

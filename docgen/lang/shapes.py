@@ -5,14 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model.errors import Location, ShapeError
-from ..model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
+from ..model.expr import BinOp, Call, Dots, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose
 from ..model.derivation import SCALAR, Shape, Symbol
 from .parse import ELEMENTWISE
 
 
+# The shape of a matrix literal with `...`: taken from the other side of its equation or chain.
+OPEN: Shape = ("...", "...")
+
+
 def show(shape: Shape) -> str:
     """A shape as people write it: `scalar`, `n×1`, `n×m`."""
+    if shape == OPEN:
+        return "the shape of the other side (a matrix with '...')"
     return "scalar" if shape == SCALAR else f"{shape[0]}×{shape[1]}"
+
+
+def _columns(row: tuple) -> tuple:
+    """(entries before '...', entries after it) of a row; (len, None) without '...'."""
+    for k, e in enumerate(row):
+        if isinstance(e, Dots):
+            return (k, len(row) - k - 1)
+    return (len(row), None)
 
 
 def is_scalar(shape: Shape) -> bool:
@@ -33,6 +47,8 @@ class Scope:
     dims: frozenset[str] = frozenset()
     layout: str = "denominator"
     locals: dict[str, Shape] = field(default_factory=dict)  # e.g. `t` in an example function
+    indices: dict[str, str | int] = field(default_factory=dict)  # index variable -> its dimension
+    smallest: dict[str, int] = field(default_factory=dict)  # dim -> its smallest size checked
 
 
 def infer(node: Node, scope: Scope, loc: Location) -> Shape:
@@ -41,6 +57,8 @@ def infer(node: Node, scope: Scope, loc: Location) -> Shape:
     Raises:
         ShapeError: with the location of the offending sub-expression.
     """
+    if isinstance(node, Literal) and node.has_dots:
+        return _Infer(scope, loc).open_literal(node)
     return _Infer(scope, loc).shape(node)
 
 
@@ -48,6 +66,7 @@ class _Infer:
     def __init__(self, scope: Scope, loc: Location):
         self.scope = scope
         self.loc = loc
+        self.bound: set[str] = set()
 
     def error(self, node: Node, message: str) -> ShapeError:
         return ShapeError(message, self.loc.shifted(getattr(node, "col", 0)))
@@ -71,6 +90,10 @@ class _Infer:
             return SCALAR  # a dimension used as a number, e.g. sum(x) / n
         if node.name in s.functions:
             raise self.error(node, f"function {node.name!r} must be applied, e.g. {node.name}(x)")
+        if node.name in s.indices:
+            raise self.error(node, f"index variable {node.name!r} used as a value; it can stand only "
+                                   f"in an index position: x[{node.name}], delta({node.name}, k), "
+                                   f"sum({node.name}, ...)")
         raise self.error(node, f"unknown name {node.name!r}: declare it under symbols or definitions")
 
     def _Neg(self, node: Neg) -> Shape:
@@ -111,10 +134,118 @@ class _Infer:
             return a
         raise self.error(node, f"matrix product {show(a)} @ {show(b)}: inner sizes {a[1]} and {b[0]} differ")
 
+    # -- entries, indices, explicit matrices -------------------------------------------------
+    def _Entry(self, node: Entry) -> Shape:
+        rows, cols = self.shape(node.base)
+        if (rows, cols) == SCALAR:
+            raise self.error(node, "a scalar has no entries to index")
+        if len(node.indices) == 1:
+            if rows != 1 and cols != 1:
+                raise self.error(node, f"a {show((rows, cols))} matrix has entries X[i, j]: two indices")
+            axes = [rows if cols == 1 else cols]
+        else:
+            axes = [rows, cols]
+        for ix, dim in zip(node.indices, axes):
+            self.index(ix, dim, node)
+        return SCALAR
+
+    def index(self, ix: Node, dim, where: Node) -> None:  # noqa: ANN001
+        """Check that the index `ix` ranges over `dim` (a dim name or a size)."""
+        s = self.scope
+        if isinstance(ix, Num):
+            k = int(ix.value)
+            top = dim if isinstance(dim, int) else s.smallest.get(dim)
+            if top is not None and k > top:
+                at = f"size {dim}" if isinstance(dim, int) else f"{dim}, whose smallest checked size is {top}"
+                raise self.error(ix, f"index {k} is out of range for {at}")
+            return
+        name = ix.left.name if isinstance(ix, BinOp) else ix.name  # type: ignore[attr-defined]
+        if name in s.dims:
+            if name != dim:
+                raise self.error(ix, f"index {name} (the last entry along {name}) used along a dimension of size {dim}")
+            if isinstance(ix, BinOp) and int(ix.right.value) >= s.smallest.get(name, 2):  # type: ignore[attr-defined]
+                raise self.error(ix, f"index {name} - {ix.right.value} is out of range at {name} = "  # type: ignore[attr-defined]
+                                     f"{s.smallest.get(name)}")
+            return
+        if isinstance(ix, BinOp):
+            raise self.error(ix, f"'{name} - c' counts back from a dimension name; {name!r} is not a dimension")
+        if name not in s.indices:
+            raise self.error(ix, f"unknown index {name!r}: declare it under indices, e.g. indices: {{{name}: n}}")
+        if s.indices[name] != dim:
+            raise self.error(ix, f"index {name} ranges over {s.indices[name]}, but is used along a dimension of size {dim}")
+
+    def _Dots(self, node: Dots) -> Shape:
+        raise self.error(node, "'...' may stand only in a matrix literal that is a whole side of an "
+                               "equation or a whole step")
+
+    def _Literal(self, node: Literal) -> Shape:
+        if node.has_dots:
+            raise self.error(node, "a matrix with '...' may only be a whole side of an equation or a "
+                                   "whole step (its shape comes from the other side)")
+        widths = {len(r) for r in node.rows}
+        if len(widths) != 1:
+            raise self.error(node, f"the rows of a matrix literal have different lengths {sorted(widths)}")
+        self.entries(node)
+        return (len(node.rows), widths.pop())
+
+    def entries(self, node: Literal) -> None:
+        for row in node.rows:
+            for e in row:
+                if not isinstance(e, Dots) and self.shape(e) != SCALAR:
+                    raise self.error(e, f"an entry of a matrix literal is a scalar, got {show(self.shape(e))}")
+
+    def open_literal(self, node: Literal) -> Shape:
+        """A literal with '...': its entries are scalars and its rows show the same columns."""
+        self.entries(node)
+        shown = [r for r in node.rows if r]
+        patterns = {_columns(r) for r in shown}
+        if node.column:
+            return OPEN
+        if len(patterns) != 1:
+            raise self.error(node, "every row of a matrix with '...' shows the same columns: the same "
+                                   "number of entries before and after its '...'")
+        for row in shown:
+            if sum(isinstance(e, Dots) for e in row) > 1:
+                raise self.error(row[0], "a row has at most one '...'")
+        return OPEN
+
+    def _binder(self, node: Call) -> Shape:
+        *names, body = node.args
+        for n in names:
+            assert isinstance(n, Name)
+            if n.name not in self.scope.indices:
+                raise self.error(n, f"unknown index {n.name!r}: declare it under indices, e.g. "
+                                    f"indices: {{{n.name}: n}}")
+            if n.name in self.bound:
+                raise self.error(n, f"index {n.name!r} is already bound by an enclosing sum, matrix or vector")
+        if len({n.name for n in names}) != len(names):  # type: ignore[attr-defined]
+            raise self.error(node, f"{node.func}() needs two different index variables")
+        self.bound |= {n.name for n in names}  # type: ignore[attr-defined]
+        try:
+            inner = self.shape(body)
+        finally:
+            self.bound -= {n.name for n in names}  # type: ignore[attr-defined]
+        if node.func == "sum":
+            return inner
+        if inner != SCALAR:
+            raise self.error(body, f"{node.func}() builds from a scalar entry, got {show(inner)}")
+        dims = [self.scope.indices[n.name] for n in names]  # type: ignore[attr-defined]
+        return (dims[0], dims[1]) if node.func == "matrix" else (dims[0], 1)
+
     def _Call(self, node: Call) -> Shape:
         f = node.func
         if f == "D":
             return self._derivative(node)
+        if f in ("matrix", "vector") or (f == "sum" and len(node.args) == 2):
+            return self._binder(node)
+        if f == "delta":
+            for a in node.args:
+                self.index(a, self._index_dim(a), node)
+            return SCALAR
+        if f == "basis":
+            (dim,) = self._constructor(Call("ones", node.args[:1], node.col))[:1]
+            self.index(node.args[1], dim, node)
+            return (dim, 1)
         if f in ("ones", "zeros", "eye"):
             return self._constructor(node)
         shapes = [self.shape(a) for a in node.args]
@@ -137,6 +268,17 @@ class _Infer:
             raise self.error(node, f"{f}() takes a square matrix, got {show(a)}")
         return a if f == "inv" else SCALAR
 
+    def _index_dim(self, ix: Node):  # noqa: ANN202
+        """The dimension an index ranges over, read from the index itself (delta's arguments)."""
+        name = ix.left.name if isinstance(ix, BinOp) else getattr(ix, "name", None)  # type: ignore[attr-defined]
+        if name is None:
+            return None
+        if name in self.scope.dims:
+            return name
+        if name not in self.scope.indices:
+            raise self.error(ix, f"unknown index {name!r}: declare it under indices, e.g. indices: {{{name}: n}}")
+        return self.scope.indices[name]
+
     def _constructor(self, node: Call) -> Shape:
         dims: list = []
         for arg in node.args:
@@ -152,6 +294,18 @@ class _Infer:
 
     def _derivative(self, node: Call) -> Shape:
         fnode, xnode = node.args
+        if isinstance(xnode, Entry):  # D(f, x[k]): a partial derivative by one entry
+            sym = self.scope.symbols.get(xnode.base.name)  # type: ignore[attr-defined]
+            if sym is None or sym.generic:
+                raise self.error(xnode, f"D(f, {xnode.base.name}[...]): {xnode.base.name!r} must be an "  # type: ignore[attr-defined]
+                                        "independent symbol")
+            if "symmetric" in sym.assume:
+                raise self.error(xnode, "derivatives with respect to a symmetric matrix are not supported")
+            self.shape(xnode)
+            if self.shape(fnode) != SCALAR:
+                raise self.error(node, f"D(f, x[k]) differentiates a scalar (an entry such as s[i]), "
+                                       f"got {show(self.shape(fnode))}")
+            return SCALAR
         assert isinstance(xnode, Name)
         sym = self.scope.symbols.get(xnode.name)
         if xnode.name in self.scope.definitions:

@@ -115,6 +115,31 @@ class Inv:
     """inv(a) of a scalar, printed a^{-1}."""
 
 
+class EntryOf:
+    """An entry x[i]: ops = (base, Tuple of index labels as Str)."""
+
+
+class Delta:
+    """delta(i, k): ops = (Str(i), Str(k))."""
+
+
+class IndexSum:
+    """sum(k, e): ops = (Str(k), Str(dim), e)."""
+
+
+class MatrixOf:
+    """matrix(i, j, e) or vector(i, e): ops = (Tuple of Str index names, e)."""
+
+
+class Basis:
+    """basis(n, i): ops = (Str(i),)."""
+
+
+class LiteralOf:
+    """A matrix literal: ops = (Tuple of rows, Str('column') or Str('rows')); a row is a Tuple of
+    entries and Str('cdots'); a row Tuple(Str('vdots')) is a whole row '...'."""
+
+
 def _pair(tag: type) -> tuple[type, type]:
     scalar = type("Scalar" + tag.__name__, (tag, _Scalar), {})
     matrix = type("Matrix" + tag.__name__, (tag, _Matrix), {})
@@ -123,7 +148,7 @@ def _pair(tag: type) -> tuple[type, type]:
 
 _CLASSES = {tag: _pair(tag) for tag in
             (PartialD, Differential, Diag, Apply, Frac, ElemDiv, Neg, Sub, SumAll, Norm,
-             ScalarOf, Transposed, Inv)}
+             ScalarOf, Transposed, Inv, EntryOf, Delta, IndexSum, MatrixOf, Basis, LiteralOf)}
 
 
 def make(tag: type, shape: tuple | None, *ops: Any) -> sp.Basic:
@@ -233,9 +258,45 @@ class Converter:
             return make(ScalarOf, None, obj)
         return obj
 
+    # -- entries, indices, explicit matrices ----------------------------------------------------
+    def _Entry(self, node: E.Entry) -> sp.Basic:
+        labels = sp.Tuple(*[Str(index_label(i)) for i in node.indices])
+        return make(EntryOf, None, self.convert(node.base), labels)
+
+    def _Literal(self, node: E.Literal) -> sp.Basic:
+        rows = []
+        for row in node.rows:
+            if not row:
+                rows.append(sp.Tuple(Str("vdots")))
+            else:
+                rows.append(sp.Tuple(*[Str("cdots") if isinstance(e, E.Dots) else self.convert(e) for e in row]))
+        width = max(len(r) for r in node.rows)
+        return make(LiteralOf, (len(node.rows), width), sp.Tuple(*rows), Str("column" if node.column else "rows"))
+
+    def _indexed(self, node: E.Call) -> sp.Basic:
+        f = node.func
+        if f == "delta":
+            return make(Delta, None, *[Str(index_label(a)) for a in node.args])
+        if f == "basis":
+            size = node.args[0]
+            rows = sp.Integer(int(size.value)) if isinstance(size, E.Num) else sp.Symbol(size.name)  # type: ignore[attr-defined]
+            return make(Basis, (rows, sp.Integer(1)), Str(index_label(node.args[1])))
+        *names, body = node.args
+        names = [n.name for n in names]  # type: ignore[attr-defined]
+        inner = self.convert(body)
+        if f == "sum":
+            dim = self.der.indices.get(names[0], "n") if self.der is not None else "n"
+            return make(IndexSum, inner.shape if is_matrix(inner) else None, Str(names[0]), Str(dim), inner)
+        dims = [sp.Symbol(self.der.indices[n]) if self.der is not None and n in self.der.indices else sp.Symbol("n")
+                for n in names]
+        shape = (dims[0], dims[1] if f == "matrix" else sp.Integer(1))
+        return make(MatrixOf, shape, sp.Tuple(*[Str(n) for n in names]), inner)
+
     # -- calls -------------------------------------------------------------------------------
     def _Call(self, node: E.Call) -> sp.Basic:
         f = node.func
+        if f in ("delta", "basis", "matrix", "vector") or (f == "sum" and len(node.args) == 2):
+            return self._indexed(node)
         if f in ("ones", "zeros", "eye"):
             dims = []
             for a in node.args:
@@ -275,6 +336,8 @@ class Converter:
         return make(Apply, shape, Str(f), a)
 
     def _derivative(self, f: sp.Basic, x: sp.Basic) -> sp.Basic:
+        if isinstance(x, EntryOf):  # ∂f/∂x_k of a scalar f
+            return make(PartialD, None, f, x)
         fs = tuple(f.shape) if is_matrix(f) else (1, 1)
         xs = tuple(x.shape) if is_matrix(x) else (1, 1)
         if fs == (1, 1):
@@ -287,6 +350,15 @@ class Converter:
         if tuple(den) == (1, 1):
             return make(PartialD, None, f, x)
         return make(PartialD, den, f, x)
+
+
+def index_label(ix: E.Node) -> str:
+    """An index as written: i, 1, n, n-1."""
+    if isinstance(ix, E.Num):
+        return str(ix.value)
+    if isinstance(ix, E.BinOp):
+        return f"{index_label(ix.left)}-{index_label(ix.right)}"
+    return ix.name  # type: ignore[attr-defined]
 
 
 def to_sympy(node: E.Node, der: Derivation | None = None) -> sp.Basic:

@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Union
 
 from .errors import Location
-from .expr import Node
+from .expr import Node, index_names
 
 Dim = Union[str, int]
 Shape = tuple[Dim, Dim]
@@ -149,6 +149,7 @@ class Derivation:
     sources: tuple[Source, ...] = ()
     layout: str = "denominator"
     dims: dict[str, DimSpec] = field(default_factory=dict)
+    indices: dict[str, str] = field(default_factory=dict)  # index variable -> the dim it ranges over
     symbols: dict[str, Symbol] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     definitions: dict[str, Definition] = field(default_factory=dict)
@@ -172,6 +173,12 @@ class Derivation:
             return [{}]
         count = max(len(d.sizes) for d in self.dims.values())
         return [{n: d.sizes[min(i, len(d.sizes) - 1)] for n, d in self.dims.items()} for i in range(count)]
+
+    def free_indices(self, tree: Node) -> tuple[str, ...]:
+        """The index variables free in `tree` (not bound by sum, matrix or vector), in the order
+        of their declaration: a claim with free indices holds for every value of them."""
+        used = index_names(tree)
+        return tuple(n for n in self.indices if n in used)
 
     def numeric_sizes(self) -> dict[str, int]:
         return {n: d.numeric for n, d in self.dims.items()}

@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Iterator
 
 
@@ -94,6 +95,91 @@ class Call(Node):
         return self.args
 
 
+@dataclass(frozen=True)
+class Entry(Node):
+    """An entry of an expression with a shape, 1-based: `x[i]`, `X[i, j]`, `f(x)[1]`, `D(s, x)[i, k]`.
+
+    Each index is a Name (an index variable or a dimension name: `x[n]` is the last entry), a Num
+    (a positive integer), or `n - c` (a BinOp '-' of a dimension name and an integer)."""
+
+    base: Node
+    indices: tuple[Node, ...]
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.base, *self.indices)
+
+
+@dataclass(frozen=True)
+class Dots(Node):
+    """`...` in a matrix literal: entries left out (a horizontal ellipsis in a row)."""
+
+    col: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Literal(Node):
+    """An explicit matrix `[[a, b], [c, d]]` or column vector `[a, b, c]` (`column`), by rows.
+
+    A row may hold `Dots` (a horizontal ellipsis); an empty row `()` is a whole row `...` (a
+    vertical ellipsis). `cols` gives the 0-based column of each row's `[` (for locations)."""
+
+    rows: tuple[tuple[Node, ...], ...]
+    column: bool = False
+    col: int = field(default=0, compare=False)
+
+    def children(self) -> tuple[Node, ...]:
+        return tuple(e for row in self.rows for e in row)
+
+    @property
+    def has_dots(self) -> bool:
+        return any(not row or any(isinstance(e, Dots) for e in row) for row in self.rows)
+
+
+# calls whose first argument(s) bind an index variable: name -> how many leading binders
+BINDERS = {"sum": 1, "matrix": 2, "vector": 1}
+# calls whose arguments are index positions (no shape): delta(i, k), basis(n, i)
+INDEX_ARGS = {"delta": (0, 1), "basis": (0, 1)}
+
+
+def is_binder(node: Node) -> bool:
+    """sum(k, e), matrix(i, j, e), vector(i, e): the leading names are bound in the last argument."""
+    return isinstance(node, Call) and node.func in BINDERS and len(node.args) == BINDERS[node.func] + 1
+
+
+def index_names(node: Node) -> frozenset[str]:
+    """Names used in index positions and not bound inside `node` (index variables free in it,
+    and dimension names used as indices: the caller removes those)."""
+    return _index_names(node)
+
+
+@lru_cache(maxsize=65536)
+def _index_names(node: Node) -> frozenset[str]:
+    if isinstance(node, Entry):
+        out = set(_index_names(node.base))
+        for ix in node.indices:
+            out |= _position_names(ix)
+        return frozenset(out)
+    if isinstance(node, Call) and node.func in INDEX_ARGS:
+        out = set()
+        for a in node.args:
+            out |= _position_names(a)
+        return frozenset(out)
+    if is_binder(node):
+        assert isinstance(node, Call)
+        k = BINDERS[node.func]
+        bound = {a.name for a in node.args[:k] if isinstance(a, Name)}
+        return frozenset(_index_names(node.args[k]) - bound)
+    out = set()
+    for c in node.children():
+        out |= _index_names(c)
+    return frozenset(out)
+
+
+def _position_names(ix: Node) -> set[str]:
+    return {n.name for n in ix.walk() if isinstance(n, Name)}
+
+
 def names_in(node: Node) -> set[str]:
     """Every name referenced by the tree (symbols, definitions, dimensions)."""
     return {n.name for n in node.walk() if isinstance(n, Name)}
@@ -129,6 +215,15 @@ def _unparse(node: Node, outer: int) -> str:
         return f"({text})" if outer >= 5 else text  # (x**2)**3 and (x**2).T need them
     if isinstance(node, Call):
         return f"{node.func}({', '.join(_unparse(a, 0) for a in node.args)})"
+    if isinstance(node, Entry):
+        return _unparse(node.base, 6) + "[" + ", ".join(_unparse(a, 0) for a in node.indices) + "]"
+    if isinstance(node, Dots):
+        return "..."
+    if isinstance(node, Literal):
+        if node.column:
+            return "[" + ", ".join(_unparse(r[0], 0) if r else "..." for r in node.rows) + "]"
+        rows = ["[" + ", ".join(_unparse(e, 0) for e in r) + "]" if r else "..." for r in node.rows]
+        return "[" + ", ".join(rows) + "]"
     assert isinstance(node, BinOp)
     prec = _PRECEDENCE[node.op]
     text = f"{_unparse(node.left, prec)} {node.op} {_unparse(node.right, prec + 1)}"

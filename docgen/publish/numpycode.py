@@ -15,7 +15,7 @@ import keyword
 from fractions import Fraction
 
 from ..model.errors import DocgenError
-from ..model.expr import BinOp, Call, Name, Neg, Node, Num, Pow, Transpose
+from ..model.expr import BinOp, Call, Dots, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose
 from ..model.derivation import Derivation
 
 _ELEMENTWISE = {
@@ -177,8 +177,50 @@ class Printer:
         assert isinstance(node, Name)
         return py(node.name)
 
+    # -- entries and index variables: Python loops over 1-based index values ----------------
+    def _index(self, ix: Node, env: dict[str, str]) -> str:
+        if isinstance(ix, Num):
+            return str(int(ix.value))
+        if isinstance(ix, BinOp):
+            return f"({self._index(ix.left, env)} - {int(ix.right.value)})"  # type: ignore[attr-defined]
+        assert isinstance(ix, Name)
+        return env.get("#" + ix.name) or py(ix.name)
+
+    def _Entry(self, node: Entry, env: dict[str, str]) -> str:
+        base = self.code(node.base, env)
+        at = [self._index(i, env) for i in node.indices]
+        if len(at) == 1:
+            return f"_s(np.ravel({base})[{at[0]} - 1])"
+        return f"_s(({base})[{at[0]} - 1, {at[1]} - 1])"
+
+    def _Literal(self, node: Literal, env: dict[str, str]) -> str:
+        if node.has_dots or any(isinstance(e, Dots) for r in node.rows for e in r):
+            raise DocgenError(f"{self.der.id}: a matrix with '...' has no value to export")
+        rows = ["[" + ", ".join(self.code(e, env) for e in row) + "]" for row in node.rows]
+        return "np.block([" + ", ".join(rows) + "])"
+
+    def _indexed(self, node: Call, env: dict[str, str]) -> str:
+        f, args = node.func, node.args
+        if f == "delta":
+            a, b = (self._index(x, env) for x in args)
+            return f"_s(float({a} == {b}))"
+        if f == "basis":
+            return f"np.eye({self._dim(args[0])})[:, [{self._index(args[1], env)} - 1]]"
+        *names, body = args
+        loops = {n.name: f"_k_{n.name}" for n in names}  # type: ignore[attr-defined]
+        inner = {**env, **{"#" + n: v for n, v in loops.items()}}
+        code = self.code(body, inner)
+        ranges = [f"for {v} in range(1, {py(self.der.indices[n])} + 1)" for n, v in loops.items()]
+        if f == "sum":
+            return f"sum({code} {ranges[0]})"
+        if f == "vector":
+            return f"np.block([[{code}] {ranges[0]}])"
+        return f"np.block([[{code} {ranges[1]}] {ranges[0]}])"
+
     def _Call(self, node: Call, env: dict[str, str]) -> str:
         f, args = node.func, node.args
+        if f in ("delta", "basis", "matrix", "vector") or (f == "sum" and len(args) == 2):
+            return self._indexed(node, env)
         if f in ("ones", "zeros"):
             cols = self._dim(args[1]) if len(args) > 1 else "1"
             return f"np.{f}(({self._dim(args[0])}, {cols}))"
@@ -207,6 +249,9 @@ class Printer:
 
     def _derivative(self, node: Call, env: dict[str, str]) -> str:
         fnode, xnode = node.args
+        if isinstance(xnode, Entry):  # ∂f/∂x_k: the entry k of the gradient of a scalar f
+            whole = self._derivative(Call("D", (fnode, xnode.base)), env)
+            return self._Entry(Entry(Name("_"), xnode.indices), {**env, "_": whole})
         assert isinstance(xnode, Name)
         self.depth += 1
         var = f"_v{self.depth}"

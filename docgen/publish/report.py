@@ -80,7 +80,7 @@ def describe_link(link: Link) -> list[str]:
         point = "; ".join(f"{k} = {v}" for k, v in w.point.items())
         kind = "exact" if w.exact else "numeric"
         lines.append(f"    {kind} witness at {sizes or 'the declared sizes'}: {point}")
-        lines.append(f"    entry ({w.entry[0] + 1}, {w.entry[1] + 1}): left side {w.left}, right side {w.right}")
+        lines.append(f"    {w.position()}: left side {w.left}, right side {w.right}")
     return lines
 
 
@@ -153,6 +153,6 @@ def _link_json(link: Link, policy: Policy) -> dict[str, Any]:
         "evidence": link.evidence,
         "witness": None if w is None else {
             "sizes": w.sizes, "point": w.point, "left": w.left, "right": w.right,
-            "exact": w.exact, "entry": [w.entry[0] + 1, w.entry[1] + 1],
+            "exact": w.exact, "entry": [w.entry[0] + 1, w.entry[1] + 1], "where": w.position(),
         },
     }

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from ..model.errors import DocgenError, Location, ModelError, ParseError, raise_all
-from ..model.expr import BinOp, Call, Name, Node, Transpose
+from ..model.expr import BinOp, Call, Name, Node, Transpose, index_names
 from .load import Document
 from .schema import schema, validate  # noqa: F401  (schema: re-exported)
 from ..model.derivation import (
@@ -30,7 +30,7 @@ from ..model.derivation import (
     size_of,
 )
 from ..lang.parse import BUILTINS, parse_expr, split_equation
-from ..lang.shapes import Scope, infer, show
+from ..lang.shapes import OPEN, Scope, infer, show
 
 RESERVED = frozenset(BUILTINS) | {"T", "t", "pi", "e", "E", "I"}
 
@@ -51,6 +51,7 @@ class _Builder:
         self.data: dict[str, Any] = doc.data
         self.errors: list[DocgenError] = []
         self.scope = Scope(symbols={}, layout=self.data.get("layout", "denominator"))
+        self.chain_indices: tuple[str, ...] = ()
 
     def collect(self, fn: Callable[[], Any]) -> Any:
         try:
@@ -71,10 +72,13 @@ class _Builder:
         d = self.data
         dims = self.dims()
         self.scope.dims = frozenset(dims)
+        self.scope.smallest = {n: min(*d.sizes, d.numeric) for n, d in dims.items()}
+        indices = self.indices(dims)
+        self.scope.indices = indices
         symbols = self.symbols(dims)
         self.scope.symbols = symbols
         functions = self.functions()
-        self.check_names(dims, symbols, functions)
+        self.check_names(dims, symbols, functions, indices)
         definitions = self.definitions()
         assumptions = self.assumptions()
         parts = self.parts()
@@ -92,6 +96,7 @@ class _Builder:
             sources=tuple(Source(**s) for s in d.get("sources", ())),
             layout=d.get("layout", "denominator"),
             dims=dims,
+            indices=indices,
             symbols=symbols,
             functions=functions,
             definitions=definitions,
@@ -123,6 +128,28 @@ class _Builder:
                 "dims: every dimension lists the same number of sizes (or one), checked together",
                 self.doc.loc("dims")))
         return out
+
+    def indices(self, dims: dict[str, DimSpec]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, dim in self.data.get("indices", {}).items():
+            if dim not in dims:
+                self.errors.append(ModelError(f"indices/{name}: unknown dimension {dim!r}; an index ranges "
+                                              "over a dimension declared under dims", self.doc.loc("indices", name)))
+            out[name] = dim
+        return out
+
+    def free(self, e: Expr) -> tuple[str, ...]:
+        """The index variables free in e, in declaration order."""
+        return tuple(n for n in self.scope.indices if n in index_names(e.tree))
+
+    def no_free_indices(self, e: Expr, what: str) -> None:
+        free = self.free(e)
+        if free:
+            raise ModelError(f"{what} has the free index {', '.join(free)}: only claims and steps hold "
+                             "for every index value; bind it with sum(...), matrix(...) or vector(...)", e.loc)
+        if e.shape == OPEN:
+            raise ModelError(f"{what} is a matrix with '...': such a matrix may only be a side of a claim "
+                             "or a step", e.loc)
 
     def symbols(self, dims: dict[str, DimSpec]) -> dict[str, Symbol]:
         out: dict[str, Symbol] = {}
@@ -167,9 +194,10 @@ class _Builder:
             self.scope.functions[fn.derivative] = name
         return out
 
-    def check_names(self, dims: dict, symbols: dict, functions: dict[str, Function]) -> None:
+    def check_names(self, dims: dict, symbols: dict, functions: dict[str, Function],
+                    indices: dict[str, str]) -> None:
         seen: dict[str, str] = {}
-        groups = [("dims", list(dims)), ("symbols", list(symbols)),
+        groups = [("dims", list(dims)), ("indices", list(indices)), ("symbols", list(symbols)),
                   ("functions", [n for f in functions.values() for n in (f.name, f.derivative)]),
                   ("definitions", list(self.data.get("definitions", {})))]
         for section, names in groups:
@@ -191,6 +219,8 @@ class _Builder:
             if e is None:
                 continue
             used = {n.name for n in e.tree.walk() if isinstance(n, Name)}
+            if not self.collect(lambda: self.no_free_indices(e, f"definitions/{name}") or True):
+                continue
             if name in used:
                 self.errors.append(ModelError(f"definitions/{name}: defined in terms of itself", e.loc))
                 continue
@@ -204,14 +234,39 @@ class _Builder:
         lhs, lo, rhs, ro = split_equation(text, loc)
         a = self.expr(lhs, *keys, offset=lo)
         b = self.expr(rhs, *keys, offset=ro)
+        if a.shape == OPEN and b.shape == OPEN:
+            raise ModelError("both sides are matrices with '...': one side must give the shape", loc)
+        if a.shape == OPEN:
+            a = self.resolve(a, b.shape)
+        if b.shape == OPEN:
+            b = self.resolve(b, a.shape)
+        if self.free(a) != self.free(b):
+            raise ModelError(f"the two sides have different free indices: {{{', '.join(self.free(a))}}} and "
+                             f"{{{', '.join(self.free(b))}}}; an equation about entries holds for every value "
+                             "of the same indices on both sides", loc)
+        if self.free(a) and a.shape != SCALAR:
+            raise ModelError(f"an equation with free indices ({', '.join(self.free(a))}) is about entries: "
+                             f"both sides are scalars, got {show(a.shape)}", loc)
+        if len(self.free(a)) > 2:
+            raise ModelError(f"at most two free indices in an equation, got {', '.join(self.free(a))}", loc)
         if a.shape != b.shape:
             raise ModelError(f"the two sides have different shapes: {show(a.shape)} and {show(b.shape)}", loc)
         return a, b
+
+    def resolve(self, e: Expr, shape: Shape) -> Expr:
+        """A matrix with '...' takes the shape of the other side (a column literal a column)."""
+        if shape == SCALAR:
+            raise ModelError("a matrix with '...' stands for a vector or a matrix, but the other side is a scalar", e.loc)
+        if getattr(e.tree, "column", False) and shape[1] != 1:
+            raise ModelError(f"a column vector with '...' cannot equal a {show(shape)} matrix", e.loc)
+        return Expr(e.text, e.tree, e.loc, shape)
 
     def assumptions(self) -> list[Assumption]:
         out = []
         for i, text in enumerate(self.data.get("assumptions", ())):
             eq = self.collect(lambda: self.equation(text, "assumptions", i))
+            if eq and not self.collect(lambda: [self.no_free_indices(x, "an assumption") for x in eq]):
+                continue
             if eq:
                 out.append(Assumption(eq[0], eq[1], text, self.doc.loc("assumptions", i)))
         return out
@@ -251,11 +306,16 @@ class _Builder:
                              "from which ∂f/∂x is read off (or leave out 'method' to check the "
                              "claim directly)", self.doc.loc(*prefix, "claim"))
         start_shape = lhs.shape
+        self.chain_indices = self.free(lhs)
+        if method == "differential" and self.chain_indices:
+            raise ModelError("a differential proof is about whole matrices; state a claim with free "
+                             "indices as a chain", lhs.loc)
         if method == "differential":
             if not (isinstance(lhs.tree, Call) and lhs.tree.func == "D"):
                 raise ModelError("a differential proof needs a claim of the form D(f, x) = ...", lhs.loc)
             fnode, xnode = lhs.tree.args
-            assert isinstance(xnode, Name)
+            if not isinstance(xnode, Name):
+                raise ModelError("a differential proof identifies D(f, x) for a whole symbol x, not an entry", lhs.loc)
             wrt = wrt or xnode.name
             if wrt != xnode.name:
                 raise ModelError(f"wrt: {wrt!r} differs from the claim's variable {xnode.name!r}", lhs.loc)
@@ -289,6 +349,11 @@ class _Builder:
         else:
             ekeys = (*keys, "expr")
         e = self.expr(raw["expr"], *ekeys)
+        if e.shape == OPEN and shape is not None:
+            e = self.resolve(e, shape)
+        if shape is not None and self.free(e) != self.chain_indices:
+            raise ModelError(f"step has the free indices {{{', '.join(self.free(e))}}}, but the claim has "
+                             f"{{{', '.join(self.chain_indices)}}}", e.loc)
         if shape is not None and e.shape != shape:
             raise ModelError(f"step has shape {show(e.shape)}, but the chain has shape {show(shape)}", e.loc)
         return Step(e, raw.get("by", ""), raw.get("note", ""), self.doc.loc(*keys))

@@ -128,9 +128,8 @@ def _witness_text(link: Any, words: dict[str, str]) -> str:
         return ""
     sizes = ", ".join(f"{k} = {v}" for k, v in w.sizes.items())
     point = "; ".join(f"{k} = {v}" for k, v in w.point.items())
-    i, j = w.entry
     parts = [f"{words['sizes']}: {sizes}" if sizes else "", point,
-             f"{words['entry']} ({i + 1}, {j + 1}): {words['left']} {w.left}, {words['right']} {w.right}"]
+             f"{w.position(words['entry'])}: {words['left']} {w.left}, {words['right']} {w.right}"]
     return " — ".join(p for p in parts if p)
 
 

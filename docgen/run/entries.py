@@ -63,7 +63,7 @@ def valid_entry(data: Any, where: str) -> bool:
 _ENTRY_FIELDS = {"path", "key", "links", "example"}
 _EXAMPLE_ENTRY_FIELDS = {"key", "result", "values_key", "values"}
 _LINK_FIELDS = {"key", "part", "index", "kind", "status", "sizes", "evidence", "witness"}
-_WITNESS_FIELDS = {"sizes", "point", "left", "right", "exact", "entry"}
+_WITNESS_FIELDS = {"sizes", "point", "left", "right", "exact", "entry", "where"}
 _EXAMPLE_FIELDS = {f.name for f in fields(ExampleResult)}
 _INTS, _FLOATS, _STRS, _LISTS = {int}, {float}, {str}, {list}
 
@@ -79,7 +79,7 @@ def _valid_link(row: Any) -> bool:
         type(w) is dict and w.keys() == _WITNESS_FIELDS and _is_sizes(w["sizes"])
         and type(w["point"]) is dict and set(map(type, w["point"].values())) <= _STRS
         and type(w["left"]) is str and type(w["right"]) is str and type(w["exact"]) is bool
-        and _is_list(w["entry"], _INTS) and len(w["entry"]) == 2)
+        and _is_list(w["entry"], _INTS) and len(w["entry"]) == 2 and type(w["where"]) is str)
 
 
 def _valid_example(r: Any) -> bool:
@@ -131,7 +131,8 @@ def hit_from(data: dict[str, Any], keys: Keys, der: Derivation) -> Hit | None:
         link.evidence = list(row["evidence"])
         w = row["witness"]
         link.witness = None if w is None else Witness(
-            _in_dim_order(w["sizes"], der), dict(w["point"]), w["left"], w["right"], bool(w["exact"]), tuple(w["entry"]))
+            _in_dim_order(w["sizes"], der), dict(w["point"]), w["left"], w["right"], bool(w["exact"]), tuple(w["entry"]),
+            w["where"])
         known[i] = link
     example, has_example = None, keys.example is None
     ex = data.get("example")

@@ -142,7 +142,18 @@ def test_non_text_is_rejected():
     ("ones(n, m, k)", "ones() takes 1 or 2 argument(s), got 3"),
     ("D(x)", "D() takes 2 argument(s), got 1"),
     ("D(x, 2*x)", "D(f, x) differentiates with respect to a symbol x"),
-    ("a[0]", "Subscript is not part"),
+    ("a[0]", "index 0 is out of range: indices count from 1"),
+    ("a[1:2]", "slices are not part"),
+    ("a[-1]", "an index is an index variable"),
+    ("a[i, j, k]", "an entry has one index x[i] or two X[i, j], not 3"),
+    ("[]", "an empty matrix literal"),
+    ("[[a], []]", "an empty row"),
+    ("[[[a]]]", "an entry of a matrix literal is a scalar, not a list"),
+    ("x + ...", "may stand only inside a matrix literal"),
+    ("sum(2, x)", "sum() ranges over an index variable"),
+    ("matrix(i, 2*j, x)", "matrix() ranges over an index variable"),
+    ("delta(i, 2*k)", "an index is an index variable"),
+    ("D(x, x[1] + 1)", "differentiates with respect to a symbol x or an entry x[k]"),
     ("x if y else z", "IfExp is not part"),
     ("x < y", "Compare is not part"),
     ("x % y", "operator Mod is not allowed"),
@@ -216,10 +227,10 @@ def test_dunder_names_are_rejected():
     ('f"{x}"', "JoinedStr"),
     ("'abc'", "literal str"),
     ('b"x"', "literal bytes"),
-    ("[x, y]", "List"),
+    ("[x, *y]", "Starred is not part"),
     ("exp(x=1)", "keyword arguments"),
     ("exp(**x)", "keyword arguments"),
-    ("...", "literal ellipsis"),
+    ("...", "may stand only inside a matrix literal"),
     ("await x", "Await is not part"),
     ("yield x", "syntax error"),
 ])
@@ -302,3 +313,37 @@ def test_equation_needs_exactly_one_equals(text, found):
         parse_equation(text, LOC)
     assert info.value.message == f"expected an equation 'lhs = rhs' with one '=', found {found} '='"
     assert info.value.location == LOC
+
+
+# -- entries, indices and explicit matrices ------------------------------------------------------
+
+def test_entries_and_literals_round_trip():
+    from docgen.model.expr import Dots, Entry, Literal, unparse
+    for text in ["x[i]", "X[i, j]", "f(x)[1]", "(A @ x)[i]", "D(s, x)[i, k]", "D(s[i], x[k])",
+                 "sum(k, x[k])", "matrix(i, j, delta(i, j))", "vector(i, x[i])", "basis(n, i)",
+                 "[a, b, c]", "[[1, 2], [3, 4]]", "x[n - 1]", "x.T[1]", "[a, ..., c]",
+                 "[[a, ..., b], ..., [c, ..., d]]"]:
+        tree = p(text)
+        assert p(unparse(tree)) == tree, text
+    assert p("x[i]") == Entry(Name("x"), (Name("i"),))
+    lit = p("[[a, ..., b], ..., [c, ..., d]]")
+    assert isinstance(lit, Literal) and lit.has_dots and lit.rows[1] == () and isinstance(lit.rows[0][1], Dots)
+    assert p("[a, b]").column and not p("[[a, b]]").column
+    assert not p("[[1, 2], [3, 4]]").has_dots
+
+
+def test_huge_literal_is_refused():
+    from docgen.lang.parse import MAX_LITERAL_ENTRIES
+    row = "[" + ", ".join(["1"] * 12) + "]"
+    assert p("[" + ", ".join([row] * 12) + "]").rows  # 144 entries: the limit
+    err = error("[" + ", ".join([row] * 13) + "]")
+    assert f"matrix literal has 156 entries; at most {MAX_LITERAL_ENTRIES}" in err.message
+
+
+def test_deeply_nested_literal_is_refused():
+    err = error("[" * 60 + "x" + "]" * 60)
+    assert "nested deeper than 48 levels" in err.message
+
+
+def test_big_index_is_refused():
+    assert "index 65 is out of range" in error("x[65]").message

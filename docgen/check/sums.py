@@ -156,10 +156,17 @@ def _canonical_term(limits: list, factors: list) -> sp.Expr:
             del bound[k]
             factors, changed = rest, True
             break
-    # exp(a)·exp(b) = exp(a + b): inside a sum SymPy keeps them apart (exp(-u_k)·exp(u_k))
+    # exp(a)·exp(b) = exp(a + b): inside a sum SymPy keeps them apart (exp(-u_k)·exp(u_k));
+    # then split again by the bound indices each term of the exponent has, so that what does not
+    # depend on a sum's index leaves it: Σ_k exp(x_k + x_i) = exp(x_i) Σ_k exp(x_k)
     exps = [f for f in factors if isinstance(f, sp.exp)]
-    if len(exps) > 1:
-        factors = [f for f in factors if not isinstance(f, sp.exp)] + [sp.exp(sp.Add(*[f.args[0] for f in exps]))]
+    if exps:
+        total = sp.expand(sp.Add(*[f.args[0] for f in exps]))
+        by: dict[frozenset, list] = {}
+        for t in sp.Add.make_args(total):
+            by.setdefault(frozenset(k for k in bound if t.has(k)), []).append(t)
+        factors = [f for f in factors if not isinstance(f, sp.exp)] + \
+            [sp.exp(sp.Add(*ts)) for _, ts in sorted(by.items(), key=lambda kv: sorted(map(str, kv[0])))]
     factors = [f for f in factors if f != 1]
     coeff = sp.S.One
     for k in [k for k in bound if not any(f.has(k) for f in factors)]:

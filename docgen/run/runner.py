@@ -29,7 +29,11 @@ from ..model.derivation import Derivation
 from ..check.verdict import UNDECIDED, ExampleResult, Link, chain_links
 from .worker import Task, Verdict, _early_main, _init, apply_verdict, verdict_of
 
-HARD_MARGIN = 1.0  # seconds a worker may overrun a link's budget before it is killed
+# A link's budget counts CPU time (check/checker.py: budget); its worker is killed only if it has
+# not answered after WALL_FACTOR times the budget plus HARD_MARGIN of wall time (SymPy or NumPy
+# stuck in C code, where no signal reaches it): room for a machine that runs other work too
+WALL_FACTOR = 3.0
+HARD_MARGIN = 1.0
 DEFAULT_MEMORY_MB = 4096  # address-space limit of a worker
 
 
@@ -42,8 +46,9 @@ class Outcome:
 
 
 def _limit(ders: list[Derivation], budget: float | None, task: Task) -> float:
-    """Wall-clock seconds a task may take before its worker is killed: its budget plus one."""
-    return (budget if budget is not None else ders[task[0]].check.budget) + HARD_MARGIN
+    """Wall-clock seconds a task may take before its worker is killed: three times its budget
+    (of CPU time) plus one."""
+    return WALL_FACTOR * (budget if budget is not None else ders[task[0]].check.budget) + HARD_MARGIN
 
 
 def _fallback(task: Task, why: str) -> Any:
@@ -64,7 +69,7 @@ def run(ders: list[Derivation], budget: float | None, examples: bool, jobs: int,
     checked. `finished(i, outcome)` is called as soon as everything of `ders[i]` is known, while
     other derivations are still being checked; `meanwhile()` once, after the first tasks are
     handed out, while the workers work. Every task runs in a worker process with a
-    memory limit and a wall-clock limit (the link's budget plus a second), so that SymPy stuck
+    memory limit and a wall-clock limit (three times the link's budget plus a second), so that SymPy stuck
     in C code cannot stall the run: the worker is killed, the link is "undecided", and the rest
     goes on in a fresh worker. `tick()` is called as each task (a link or an example) is done.
     """
@@ -320,6 +325,6 @@ def _result(w: WorkerHandle, answered: bool, ders: list[Derivation],
         task = w.inflight[0][0]
         w.kill()
         limit = _limit(ders, budget, task)
-        why = f"stopped after {limit:g} s (budget plus 1 s): the worker was killed"
+        why = f"stopped after {limit:g} s (3 × the budget plus 1 s): the worker was killed"
         return task, _fallback(task, why)
     return None

@@ -42,8 +42,8 @@ def test_links_are_checked_in_workers(der):
 
 def test_a_link_stuck_where_signals_cannot_reach_is_killed(der, monkeypatch):
     def stuck(self, link):
-        # SIGALRM blocked: the in-process budget cannot interrupt this, as with SymPy in C code
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        # SIGPROF blocked: the in-process budget cannot interrupt this, as with SymPy in C code
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF})
         time.sleep(60)
 
     monkeypatch.setattr(check.Checker, "check", stuck)  # forked workers inherit the patch
@@ -52,9 +52,9 @@ def test_a_link_stuck_where_signals_cannot_reach_is_killed(der, monkeypatch):
     elapsed = time.monotonic() - t0
     steps = [link for link in out.links if link.kind == "step"]
     assert [link.status for link in steps] == ["undecided", "undecided"]
-    assert "stopped after 1.5 s (budget plus 1 s): the worker was killed" in steps[0].evidence
-    # two links, each killed at its budget plus one second, and the run goes on
-    assert elapsed < 2 * 1.5 + 3
+    assert "stopped after 2.5 s (3 × the budget plus 1 s): the worker was killed" in steps[0].evidence
+    # two links, each killed at 3 × its budget plus one second, and the run goes on
+    assert elapsed < 2 * 2.5 + 3
 
 
 def test_a_link_over_the_memory_limit_is_undecided(der, monkeypatch):

@@ -98,7 +98,7 @@ def render_document(result: Any, fmt: str, *, templates: Path | None = None,
     if not result.passed and not draft:
         raise RenderError(f"{der.id} does not verify; not rendered (use --draft to render it anyway)",
                           der.loc)
-    f = Formatter(fmt, f"{der.id} ({der.path})")
+    f = Formatter(fmt, f"{der.id} ({der.path})", lang=der.language)
     if site is not None:
         f.cite_anchors = dict(site.get("cite_anchors", {}))
     view = build_view(result, f, draft, dict(refs or {}))

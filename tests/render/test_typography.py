@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from renderhelp import ASCII_AFTER_CJK, PROSE, latex_prose
+
 from docgen.read.load import load_file
 from docgen.read.spec import build_derivation
 from docgen.render.escape import latex_breakable, latex_pdf_text, latex_url, split_prose
@@ -98,54 +100,6 @@ def test_assumptions_follow_the_symbol_in_every_format(notes, lang, words):
 
 # -- 4. full-width punctuation in Chinese notes ---------------------------------------------
 
-CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-ASCII_AFTER_CJK = re.compile(f"[{CJK}][.:;,]")
-
-
-def latex_prose(tex: str) -> str:
-    """The LaTeX's text outside math, code and the preamble."""
-    body = tex.split(r"\begin{document}", 1)[1]
-    body = re.sub(r"\\begin\{(align\*?|equation\*?)\}.*?\\end\{\1\}", " ", body, flags=re.S)
-    body = re.sub(r"\\\[.*?\\\]", " ", body, flags=re.S)
-    body = re.sub(r"(?<!\\)\$[^$]*(?<!\\)\$", " ", body)
-    return re.sub(r"\\texttt\{[^}]*\}", " ", body)
-
-
-def html_prose(page: str) -> str:
-    """The page's text outside formulas (left as placeholders here), code, style and title."""
-    from html.parser import HTMLParser
-
-    class Text(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.skip = 0
-            self.out = []
-
-        def handle_starttag(self, tag, attrs):
-            cls = dict(attrs).get("class") or ""
-            if self.skip or tag in ("code", "style", "script") or "math" in cls.split():
-                self.skip += 1
-
-        def handle_endtag(self, tag):
-            if self.skip:
-                self.skip -= 1
-
-        def handle_data(self, data):
-            if not self.skip:
-                self.out.append(data)
-
-    parser = Text()
-    parser.feed(page)
-    return "".join(parser.out)
-
-
-def md_prose(md: str) -> str:
-    md = re.sub(r"```math\n.*?\n```", " ", md, flags=re.S)
-    md = re.sub(r"\$`[^`]*`\$", " ", md)
-    return re.sub(r"`[^`]*`", " ", md)
-
-
-PROSE = {"latex": latex_prose, "html": html_prose, "md": md_prose}
 
 
 # (HTML shows "Claim" as a label and "Value" in a box, without punctuation)

@@ -4,6 +4,7 @@ never in CI (CI=true), and small derivation files."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -81,3 +82,35 @@ def tree(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` (the PDF cache left out) as {relative path: bytes}."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and ".cache" not in p.relative_to(folder).parts}
+
+
+def pdf_dictionaries(pdf: bytes) -> str:
+    """A PDF's objects as text, compressed object streams inflated (xdvipdfmx keeps the link
+    annotations, outlines and document information in them): what /URI, /F, /Title and /Lang
+    entries a PDF holds, without a PDF library."""
+    import zlib
+
+    texts = [pdf]
+    for m in re.finditer(rb"stream\r?\n", pdf):
+        end = pdf.find(b"endstream", m.end())
+        try:
+            texts.append(zlib.decompress(pdf[m.end():end]))
+        except zlib.error:
+            continue  # not a Flate stream (fonts are; images may not be)
+    return b"\n".join(texts).decode("latin-1")
+
+
+def pdf_string(raw: str) -> str:
+    """A PDF string as written in an object, (literal) or <hex UTF-16BE with BOM>, decoded."""
+    if raw.startswith("<"):
+        data = bytes.fromhex(raw[1:-1])
+        return data[2:].decode("utf-16-be") if data.startswith(b"\xfe\xff") else data.decode("latin-1")
+    body = raw[1:-1]
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+def pdf_entries(pdf: bytes, key: str) -> list[str]:
+    """Every value of /key that is a string, decoded (e.g. 'URI', 'F', 'Title', 'Lang')."""
+    text = pdf_dictionaries(pdf)
+    return [pdf_string(m.group(1)) for m in
+            re.finditer(r"/" + key + r"\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]*>)", text)]

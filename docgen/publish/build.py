@@ -42,7 +42,7 @@ from ..run.progress import SILENT, Progress
 from ..run.verify import Result, find_files, load_corpus, start_workers_early, verify
 
 FORMATS = ("latex", "pdf", "html", "md")
-CACHE = ".cache"  # out/.cache/pdf/<id>_<sha256>.pdf: PDFs by the hash of their .tex and epoch
+CACHE = ".cache"  # out/.cache/pdf/<id>_<sha256>.pdf (and .log): PDFs by the hash of their .tex and epoch
 MANIFEST = "outputs.json"  # out/.cache/outputs.json: {output path: {key, sha256}}
 
 
@@ -317,7 +317,7 @@ def _compile_pdfs(o: Outputs, progress: Progress = SILENT) -> None:
         for job, future in [(job, pool.submit(_compile_pdf, o.pdf_cache, job))
                             for job in o.pdf_jobs]:
             try:
-                target, hit, pdf = future.result()
+                target, hit, pdf, log = future.result()
             except DocgenError as exc:
                 progress.advance()
                 o.problems.append(exc)
@@ -327,19 +327,23 @@ def _compile_pdfs(o: Outputs, progress: Progress = SILENT) -> None:
             progress.advance()
             o.files[target] = pdf
             o.files[hit] = pdf
+            if log is not None:  # TeX's log beside the cached PDF: what `overfull_boxes` reads
+                o.files[hit.with_suffix(".log")] = log
             o.recorded[relative(o.root, target)] = {"key": o.pdf_keys[job.did],
                                                     "sha256": digest(pdf)}
     o.timings["pdf"] = time.perf_counter() - started
 
 
-def _compile_pdf(cache: Path, job: PdfJob) -> tuple[Path, Path, bytes]:
-    """(where the PDF goes, its place in the cache, its bytes)."""
+def _compile_pdf(cache: Path, job: PdfJob) -> tuple[Path, Path, bytes, bytes | None]:
+    """(where the PDF goes, its place in the cache, its bytes, TeX's log or None when the
+    cached PDF was used: its log is beside it in the cache already)."""
     sha = hashlib.sha256(f"{job.epoch}\n{job.latex}".encode()).hexdigest()
     hit = cache / f"{job.did}_{sha}.pdf"
     target = job.folder / f"{job.did}.pdf"
     if hit.is_file():
-        return target, hit, hit.read_bytes()
-    return target, hit, tex.compile_pdf(job.latex, job.did, label=job.label, epoch=job.epoch)
+        return target, hit, hit.read_bytes(), None
+    pdf, log = tex.compile_pdf_and_log(job.latex, job.did, label=job.label, epoch=job.epoch)
+    return target, hit, pdf, log.encode("utf-8")
 
 
 def _start_katex() -> None:

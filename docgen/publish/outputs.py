@@ -102,8 +102,8 @@ def write(o: Outputs) -> None:
         except OSError:
             pass  # only a shortcut: the next build renders again
     # forget cached PDFs of older versions of the documents just built ('_' is never in an id)
-    keep = {p.name for p in o.files if p.parent == o.pdf_cache}
+    keep = {p.stem for p in o.files if p.parent == o.pdf_cache}
     for job in o.pdf_jobs:
-        for old in o.pdf_cache.glob(f"{job.did}_*.pdf"):
-            if old.name not in keep:
+        for old in [*o.pdf_cache.glob(f"{job.did}_*.pdf"), *o.pdf_cache.glob(f"{job.did}_*.log")]:
+            if old.stem not in keep:
                 old.unlink(missing_ok=True)

@@ -27,10 +27,12 @@ DOWNLOADS = [("pdf", "pdf", "PDF"), ("md", "md", "Markdown"), ("latex", "tex", "
 WORDS = {
     "en": {"contents": "Contents", "cited_by": "Cited by", "previous": "Previous", "next": "Next",
            "index": "All notes", "downloads": "Download", "step": "step", "status": "Status",
-           "nobody": "No other note cites this one.", "graph": "citation graph"},
+           "nobody": "No other note cites this one.", "graph": "citation graph",
+           "colon": ": "},
     "zh": {"contents": "目录", "cited_by": "被引用", "previous": "上一篇", "next": "下一篇",
            "index": "全部笔记", "downloads": "下载", "step": "步骤", "status": "状态",
-           "nobody": "尚无其他笔记引用本篇。", "graph": "引用关系图"},
+           "nobody": "尚无其他笔记引用本篇。", "graph": "引用关系图",
+           "colon": "："},
 }
 STATUS_TEXT = {
     "verified": {"en": "✓ verified", "zh": "✓ 已验证"},

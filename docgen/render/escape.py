@@ -59,6 +59,7 @@ _PROSE_TOKEN = re.compile(
     r"|\$\$(?P<display>(?:\\.|[^\\])+?)\$\$"
     r"|(?<!\\)\$(?!\s)(?P<inline>(?:\\.|[^\\$])+?)(?<!\s)\$"
     r"|\\\((?P<round>(?:\\[^)]|[^\\])+?)\\\)"
+    r"|\{src:(?P<srceq>[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,14}[A-Za-z0-9])?)\}"
     r"|\\(?P<escaped>[\\`*_{}\[\]()#+\-.!$<>&|~])",
     re.S,
 )
@@ -69,6 +70,8 @@ _BLOCK_MATH = re.compile(
     r"|(?P<begin>\\begin\{(?P<env>[a-z]+\*?)\}(?:\\.|[^\\])+?\\end\{(?P=env)\}))[ \t]*",
     re.S,
 )
+# `{src:LABEL}` in prose: the source's equation LABEL (HTML finds it after Markdown, in text)
+SOURCE_EQ = re.compile(r"\{src:([A-Za-z0-9](?:[A-Za-z0-9.\-]{0,14}[A-Za-z0-9])?)\}")
 # a blank line (only spaces or tabs) ends a paragraph
 _PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n(?:[ \t]*\n)*)")
 _PRIVATE = re.compile("[\ue000-\ue0ff\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -117,7 +120,8 @@ def check_math(tex: str, where: str) -> str:
 
 
 def split_prose(text: str) -> list[tuple[str, str]]:
-    """Prose -> [(kind, text)] with kind in text, code, inline, display, escaped.
+    """Prose -> [(kind, text)] with kind in text, code, inline, display, escaped, source-eq
+    (`{src:B.15}`: equation B.15 of the derivation's source, see SOURCE_EQ).
 
     Cut into paragraphs at blank lines first (the separators are text): a code span or a
     formula never crosses a blank line, as in Markdown, where a blank line ends a paragraph."""
@@ -142,6 +146,8 @@ def split_prose(text: str) -> list[tuple[str, str]]:
                 out.append(("inline", m.group("inline")))
             elif m.group("round") is not None:
                 out.append(("inline", m.group("round").strip()))
+            elif m.group("srceq") is not None:
+                out.append(("source-eq", m.group("srceq")))
             else:
                 out.append(("escaped", m.group("escaped")))
             pos = m.end()
@@ -183,6 +189,73 @@ def latex_inline_markdown(text: str) -> str:
     out = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])", r"\\emph{\1}", out)
     out = re.sub(r"\n\s*\n", "\n\\\\par\n", out)
     return out
+
+
+# -- LaTeX links, breakable strings and PDF metadata ----------------------------------------
+
+# characters a URL may not hold as they are (RFC 3986): percent-encoded in the link target, as
+# browsers do; the schema already refuses spaces, quotes and angle brackets
+_URL_ENCODE = set('\\{}^|`')
+# what TeX reads specially in \href's target when it is not in another command's argument
+_URL_TEX = {"%": r"\%", "#": r"\#", "&": r"\&", "~": r"\string~"}
+# a line may break after these in a URL or an id (not between two of them: 'https://')
+_BREAK_AFTER = set("/.-_?&=#:;,+~@")
+_LONG_RUN = 12  # a run of other characters longer than this may break anywhere
+
+
+def latex_url(url: str) -> str:
+    """A URL as the target of \\href (7-bit ASCII): characters outside ASCII and those a URL
+    may not hold are percent-encoded (UTF-8), the few TeX reads specially are escaped. The
+    template puts \\href at the top level of a paragraph, never in another command's argument."""
+    out = []
+    for ch in strip_private(url):
+        if ord(ch) > 126 or ord(ch) < 33 or ch in _URL_ENCODE:
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
+        else:
+            out.append(_URL_TEX.get(ch, ch))
+    return "".join(out)
+
+
+def latex_breakable(text: str) -> str:
+    """Text for \\texttt that TeX may break across lines: after a separator (/ . - _ ? & = #
+    ...) at no cost, and inside a long run of letters and digits at a cost (\\penalty), never
+    with a hyphen added. For URLs and derivation ids, which have no spaces to break at."""
+    text = strip_private(text)
+    out: list[str] = []
+    run = 0
+    for i, ch in enumerate(text):
+        out.append(latex_escape(ch))
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if not nxt:
+            break
+        if ch in _BREAK_AFTER:
+            run = 0
+            if nxt not in _BREAK_AFTER:
+                out.append(r"\allowbreak{}")
+            continue
+        run += 1
+        if nxt not in _BREAK_AFTER and run >= 3 and _run_length(text, i) > _LONG_RUN:
+            out.append(r"\penalty300{}")
+    return "".join(out)
+
+
+def _run_length(text: str, i: int) -> int:
+    """The length of the run of non-separators around position i."""
+    start = i
+    while start > 0 and text[start - 1] not in _BREAK_AFTER:
+        start -= 1
+    end = i
+    while end < len(text) and text[end] not in _BREAK_AFTER:
+        end += 1
+    return end - start
+
+
+def latex_pdf_text(text: str) -> str:
+    """Plain text for a PDF string (the document information, bookmarks): TeX's special
+    characters escaped, everything else as it is (no math: hyperref writes characters, not
+    formulas), on one line."""
+    text = " ".join(strip_private(text).split())
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
 
 
 # -- Markdown text -------------------------------------------------------------------------

@@ -19,11 +19,15 @@ from markupsafe import Markup
 
 from ..lang.rules import RULES, describe
 from .escape import (
+    SOURCE_EQ,
     RenderError,
     check_math,
+    latex_breakable,
     latex_escape,
     is_derivation_id,
     latex_inline_markdown,
+    latex_pdf_text,
+    latex_url,
     md_code_span,
     md_display_math,
     md_escape,
@@ -35,6 +39,12 @@ from .escape import (
 )
 
 MathToHtml = Callable[[list[tuple[str, bool]]], list[str]]
+
+# `{src:LABEL}` in prose: the equation LABEL of the derivation's source, told apart from the
+# document's own step numbers (1), (2), ... by its words and brackets
+SOURCE_EQ_WORDS = {"en": "[source eq. {label}]", "zh": "〔原文式 {label}〕"}
+_CODE = re.compile(r"(<code>.*?</code>)", re.S)
+_ESCAPED_SRC = "\ue0f0"
 
 # note prose in HTML: Markdown's output, with the math pymdownx.arithmatex found in it
 _ARITHMATEX = re.compile(
@@ -70,6 +80,7 @@ class Formatter:
     math_items: list[tuple[str, bool]] = field(default_factory=list)
     cite_anchors: dict[str, str] = field(default_factory=dict)  # id -> '#claim-main' (site)
     cite_links: bool = True  # False: a citation is its id as text (a fragment in another page)
+    lang: str = "en"  # the note's language: the words of a source's equation
 
     # -- math -------------------------------------------------------------------------------
     def math(self, tex: str, display: bool = False) -> Any:
@@ -120,6 +131,8 @@ class Formatter:
                 out.append(r"\texttt{" + latex_escape(body) + "}" if self.fmt == "latex" else md_code_span(body))
             elif kind == "escaped":
                 out.append(latex_escape(body) if self.fmt == "latex" else "\\" + body)
+            elif kind == "source-eq":
+                out.append(self.text(self.source_eq(body)))
             else:
                 out.append(self.math(body, kind == "display"))
         return "".join(out).strip()
@@ -132,21 +145,55 @@ class Formatter:
             raise RenderError(exc.message, loc) from None
 
     def _html_prose(self, s: str, inline: bool, where: str, loc: Any) -> Markup:
-        converted = _markdown().convert(s)
-        pieces: list[str] = []
+        # an escaped `\{src:` stays text: kept from Markdown (which would drop the backslash)
+        # as a private-use character (stripped from all input), put back at the end
+        converted = _markdown().convert(s.replace("\\{src:", _ESCAPED_SRC))
+        pieces: list[str] = []  # sanitized HTML and formulas, alternating
         pos = 0
         for m in _ARITHMATEX.finditer(converted):
             pieces.append(sanitize_html(converted[pos:m.start()]))
             display = m.group("display") is not None
             tex = html.unescape(m.group("display") if display else m.group("inline"))
+            tex = tex.replace(_ESCAPED_SRC, "\\{src:")
             self._check(tex, where, loc)
             pieces.append(str(self.math(tex, display)))
             pos = m.end()
         pieces.append(sanitize_html(converted[pos:]))
-        out = "".join(pieces)
+        out = "".join(pieces[i] if i % 2 else self._html_source_eqs(pieces[i])
+                      for i in range(len(pieces)))
         if inline and out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:
             out = out[3:-4]
         return Markup(out)
+
+    def source_eq(self, label: str) -> str:
+        """The words for equation `label` of the source: '[source eq. B.15]'."""
+        return SOURCE_EQ_WORDS.get(self.lang, SOURCE_EQ_WORDS["en"]).format(label=label)
+
+    def _html_source_eqs(self, fragment: str) -> str:
+        """`{src:LABEL}` in sanitized HTML, outside code spans, as a span of words."""
+        parts = _CODE.split(fragment)
+        for i, part in enumerate(parts):
+            if i % 2:  # a code span shows what was written
+                parts[i] = part.replace(_ESCAPED_SRC, "\\{src:")
+            else:
+                parts[i] = SOURCE_EQ.sub(lambda m: '<span class="source-eq">' + html.escape(
+                    self.source_eq(m.group(1))) + "</span>", part).replace(_ESCAPED_SRC, "{src:")
+        return "".join(parts)
+
+    # -- PDF metadata, URLs and ids ----------------------------------------------------------
+    def meta(self, s: str) -> Any:
+        """Plain text for document metadata and PDF bookmarks, on one line (no math)."""
+        s = " ".join(strip_private(s).split())
+        return latex_pdf_text(s) if self.fmt == "latex" else self.text(s)
+
+    def href(self, url: str) -> str:
+        """A URL as a link target: escaped for \\href in LaTeX, as it is elsewhere (HTML
+        autoescapes it, Markdown puts it in <...>)."""
+        return latex_url(url) if self.fmt == "latex" else url
+
+    def breakable(self, s: str) -> Any:
+        """A URL or an id as text that may break across lines (LaTeX; elsewhere the text)."""
+        return latex_breakable(s) if self.fmt == "latex" else self.text(s)
 
     # -- links ------------------------------------------------------------------------------
     def reason(self, by: str, language: str) -> Any:
@@ -165,7 +212,8 @@ class Formatter:
                 by, self.cite_anchors.get(by, ""))
         if self.fmt == "md":
             return f"[{md_escape(by)}](../{by}/{by}.md)"
-        return r"\texttt{" + latex_escape(by) + r"}~[\ref{cite:" + by + "}]"
+        return (r"\href{../" + by + "/" + by + r".pdf}{\texttt{" + latex_breakable(by)
+                + r"}}~[\ref{cite:" + by + "}]")
 
     def finish(self, rendered: str, math_to_html: MathToHtml | None) -> str:
         if self.fmt != "html":

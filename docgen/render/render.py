@@ -142,7 +142,7 @@ def _formatter(result: Any, fmt: str, draft: bool) -> Formatter:
     if not result.passed and not draft:
         raise RenderError(f"{der.id} does not verify; not rendered (use --draft to render it anyway)",
                           der.loc)
-    return Formatter(fmt, f"{der.id} ({der.path})")
+    return Formatter(fmt, f"{der.id} ({der.path})", lang=der.language)
 
 
 def _render(result: Any, fmt: str, templates: Path | None, name: str, **variables: Any) -> str:

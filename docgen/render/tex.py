@@ -4,6 +4,9 @@ The .tex is compiled in a fresh temporary folder (no shell escape, no latexmkrc)
 SOURCE_DATE_EPOCH and FORCE_SOURCE_DATE=1 so that the PDF's dates, \\today and the trailer /ID
 that xdvipdfmx derives from them are the same in every build: two builds of the same .tex are
 byte-identical. The epoch is chosen by `source_date_epoch`.
+
+`compile_pdf_and_log` also returns TeX's log, which a build keeps beside the cached PDF;
+`overfull_boxes` reads the lines set wider (or pages taller) than their space from it.
 """
 
 from __future__ import annotations
@@ -64,6 +67,11 @@ def compile_pdf(tex: str, jobname: str, *, label: str, epoch: int = 0) -> bytes:
     `jobname` must be a validated derivation id (it names files in the temporary folder);
     `label` names the document in error messages (e.g. the derivation id and its file).
     """
+    return compile_pdf_and_log(tex, jobname, label=label, epoch=epoch)[0]
+
+
+def compile_pdf_and_log(tex: str, jobname: str, *, label: str, epoch: int = 0) -> tuple[bytes, str]:
+    """As `compile_pdf`, and the TeX log of the last pass."""
     latexmk = shutil.which("latexmk")
     if latexmk is None or shutil.which("xelatex") is None:
         raise DocgenError("PDF output needs TeX Live (latexmk and xelatex; with ctex and "
@@ -87,7 +95,16 @@ def compile_pdf(tex: str, jobname: str, *, label: str, epoch: int = 0) -> bytes:
         log_text = log.read_text("utf-8", "replace") if log.exists() else ""
         if proc.returncode != 0 or not pdf.is_file():
             raise tex_error(label, log_text, tex, proc.stdout.decode("utf-8", "replace"), jobname)
-        return pdf.read_bytes()
+        return pdf.read_bytes(), log_text
+
+
+_OVERFULL = re.compile(r"^Overfull \\([hv])box \((-?[\d.]+)pt too (?:wide|high)\) (.*)$", re.M)
+
+
+def overfull_boxes(log: str) -> list[str]:
+    """TeX's 'Overfull \\hbox' and 'Overfull \\vbox' warnings in `log`, one line each, e.g.
+    'Overfull \\hbox (42.3pt too wide) in paragraph at lines 165--166'."""
+    return [m.group(0).strip() for m in _OVERFULL.finditer(log)]
 
 
 _LINE = re.compile(r"^l\.(\d+) ?(.*)$")

@@ -35,6 +35,9 @@ WORDS: dict[str, dict[str, str]] = {
         "sizes": "sizes", "elementwise": "applied elementwise", "derivative": "derivative",
         "given": "given", "tags": "Tags", "rounded": "rounded to {digits} decimals",
         "generic": "a generic function of",
+        # punctuation joining the words above to what follows them: full-width in Chinese
+        "stop": ".", "colon": ": ", "comma": ", ", "semicolon": "; ", "list": ", ",
+        "open": " (", "close": ")", "dash": " — ",
     },
     "zh": {
         "summary": "摘要", "symbols": "符号", "symbol": "符号", "space": "空间",
@@ -49,8 +52,24 @@ WORDS: dict[str, dict[str, str]] = {
         "sizes": "尺寸", "elementwise": "逐元素作用", "derivative": "导数",
         "given": "已知", "tags": "标签", "rounded": "保留 {digits} 位小数",
         "generic": "的一般函数，自变量为",
+        "stop": "。", "colon": "：", "comma": "，", "semicolon": "；", "list": "、",
+        "open": "（", "close": "）", "dash": "——",
     },
 }
+
+# the assumptions a symbol may carry (the schema's `assume`), in the order they are listed
+ASSUMPTIONS: dict[str, dict[str, str]] = {
+    "en": {"positive-definite": "positive definite", "symmetric": "symmetric",
+           "invertible": "invertible", "positive": "positive", "nonzero": "nonzero",
+           "constant": "constant"},
+    "zh": {"positive-definite": "正定", "symmetric": "对称", "invertible": "可逆", "positive": "取正值",
+           "nonzero": "非零", "constant": "常量"},
+}
+# what an assumption already says (positive definite: symmetric and invertible), not listed again
+IMPLIED = {"positive-definite": {"symmetric", "invertible"}}
+
+# the language of the PDF's metadata (BCP 47)
+PDF_LANG = {"en": "en", "zh": "zh-CN"}
 
 LAYOUT_SENTENCE = {
     ("en", "denominator"): (
@@ -128,8 +147,9 @@ def _witness_text(link: Any, words: dict[str, str]) -> str:
         return ""
     sizes = ", ".join(f"{k} = {v}" for k, v in w.sizes.items())
     point = "; ".join(f"{k} = {v}" for k, v in w.point.items())
-    parts = [f"{words['sizes']}: {sizes}" if sizes else "", point,
-             f"{w.position(words['entry'])}: {words['left']} {w.left}, {words['right']} {w.right}"]
+    parts = [f"{words['sizes']}{words['colon']}{sizes}" if sizes else "", point,
+             f"{w.position(words['entry'])}{words['colon']}{words['left']} {w.left}"
+             f"{words['comma']}{words['right']} {w.right}"]
     return " — ".join(p for p in parts if p)
 
 
@@ -156,6 +176,12 @@ def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> 
         "lang": lang,
         "words": {k: f.text(v) for k, v in words.items()},
         "title": f.text(der.title),
+        "meta": {  # the PDF's document information and bookmarks: plain text, no math
+            "title": f.meta(der.title),
+            "subject": f.meta(der.summary or ""),
+            "keywords": f.meta(", ".join(der.tags)),
+            "lang": PDF_LANG.get(lang, "en"),
+        },
         "summary": f.prose(der.summary, "summary", loc=der.loc) if der.summary else "",
         "tags": [f.text(t) for t in der.tags],
         "sources": sources,
@@ -187,7 +213,9 @@ def _symbols(page: _Page) -> list[dict[str, Any]]:
             "space": f.math(latex_shape(sym.shape)),
             "description": f.prose(desc, f"symbol {name}", inline=True, loc=sym.loc) if desc else "",
             "of": f.math(", ".join(notation.latex_name(o, der) for o in sym.of)) if sym.of else "",
-            "assume": f.text(", ".join(sorted(sym.assume))),
+            "assume": f.text(page.words["list"].join(
+                word for key, word in ASSUMPTIONS[page.lang].items()
+                if key in sym.assume and not any(key in IMPLIED.get(a, ()) for a in sym.assume))),
         })
     return symbols
 
@@ -233,6 +261,7 @@ def _part_view(part: Part, pi: int, page: _Page) -> dict[str, Any]:
         "anchor": f"part-{part.label}",
         "claim_anchor": f"claim-{part.label}",
         "title": f.text(part.title) if part.title else "",
+        "bookmark": f.meta(part.title or page.words["derivation"]),
         "note": f.prose(part.note, f"part {part.label} note", loc=part.loc) if part.note else "",
         "claim": f.math(claim_tex, display=True),
         "claim_tex": claim_tex,
@@ -282,15 +311,18 @@ def _step_rows(part: Part, pi: int, page: _Page, values: Any) -> list[dict[str, 
 
 
 def _sources(der: Derivation, f: Formatter) -> list[dict[str, Any]]:
-    return [{"title": f.text(s.title), "url": s.url, "url_text": f.text(s.url),
-             "note": f.text(s.note)} for s in der.sources]
+    """Each source: its title, its URL as a link target (`href`) and as text that may break
+    across lines (`url_text`), its note."""
+    return [{"title": f.text(s.title), "url": s.url, "href": f.href(s.url) if s.url else "",
+             "url_text": f.breakable(s.url) if s.url else "", "note": f.text(s.note)}
+            for s in der.sources]
 
 
 def _references(cited: dict[str, str], refs: dict[str, str], f: Formatter) -> list[dict[str, Any]]:
     """The derivations the chain cites, in the order of their first citation."""
     return [{"id": cid, "title": f.text(refs.get(cid, "")),
              "href_html": f"../{cid}/{cid}.html", "href_md": f"../{cid}/{cid}.md",
-             "href_pdf": f"../{cid}/{cid}.pdf", "id_text": f.text(cid)}
+             "href_pdf": f"../{cid}/{cid}.pdf", "id_text": f.breakable(cid)}
             for cid in cited]
 
 

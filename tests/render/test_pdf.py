@@ -139,3 +139,98 @@ def test_tex_error_in_a_build_names_the_derivation_and_writes_nothing(tmp_path):
     assert message.startswith(f"right-gradient ({src}): LaTeX error at .tex line 4: "
                               "Undefined control sequence."), message
     assert not out.exists()
+
+
+# -- typography: links, bookmarks, metadata, no overfull lines ----------------------------------
+
+LONG_URL = ("https://www.math.uwaterloo.ca/~hwolkowi/matrixcookbook-with-a-very-long-name"
+            "_and_more/verylongpathsegmentwithoutanyseparatoratall0123456789.pdf?a=1&b=2#page=12")
+CITING = """\
+id: cites-right
+title: 指数和的梯度（引用）
+language: zh
+summary: 引用 right-gradient 的结论。
+tags: [exp, gradient]
+sources:
+  - title: The Matrix Cookbook (Petersen & Pedersen), eq. (46) and (49)
+    url: "{url}"
+    note: 原文式 (46)
+layout: denominator
+dims:
+  n: {{sizes: [2, 3], numeric: 4}}
+symbols:
+  x: {{shape: [n], description: 自变量}}
+claim: D(sum(exp(x)), x) = exp(x)
+steps:
+  - expr: D(ones(n).T @ exp(x), x)
+    by: definition
+    note: 由{{src:46}}，$\\operatorname{{sum}}(v) = \\mathbf{{1}}^\\top v$。
+  - expr: exp(x)
+    by: right-gradient
+""".format(url=LONG_URL)
+
+
+@pytest.fixture(scope="module")
+def citing_pdf(tmp_path_factory):
+    """A Chinese note citing another and a source with a long URL, built twice."""
+    need_tex()
+    from buildhelp import GOOD, write
+
+    src = tmp_path_factory.mktemp("citing")
+    write(src, "right.yaml", GOOD)
+    path = write(src, "citing.yaml", CITING)
+    cache = tmp_path_factory.mktemp("verdicts")
+    outs = []
+    for i in (1, 2):
+        out = tmp_path_factory.mktemp(f"citing{i}") / "out"
+        report = pipeline.build([str(path)], {"pdf"}, out, cache=cache)
+        assert report.exit_code == 0, [str(p) for r in report.failed for p in r.problems]
+        outs.append(out)
+    return outs
+
+
+def test_no_overfull_lines_even_with_a_long_url(citing_pdf):
+    out = citing_pdf[0]
+    logs = sorted((out / ".cache" / "pdf").glob("*.log"))
+    assert {p.name.split("_")[0] for p in logs} == {"cites-right", "right-gradient"}
+    for log in logs:
+        text = log.read_text("utf-8")
+        assert "Output written on" in text  # the log of the pass that wrote the PDF
+        assert tex.overfull_boxes(text) == [], log.name
+
+
+def test_links_bookmarks_and_metadata_in_the_pdf(citing_pdf):
+    from buildhelp import pdf_entries
+
+    pdf = (citing_pdf[0] / "cites-right" / "cites-right.pdf").read_bytes()
+    assert LONG_URL in pdf_entries(pdf, "URI")  # the source, a web link
+    assert "../right-gradient/right-gradient.pdf" in pdf_entries(pdf, "F")  # the cited note's PDF
+    titles = pdf_entries(pdf, "Title")
+    assert "指数和的梯度（引用）" in titles  # the document information's title
+    for bookmark in ("符号", "推导", "引用的推导", "参考资料"):
+        assert bookmark in titles, (bookmark, titles)
+    assert pdf_entries(pdf, "Lang") == ["zh-CN"]
+    assert pdf_entries(pdf, "Subject") == ["引用 right-gradient 的结论。"]
+    proc = subprocess.run(["pdfinfo", "-isodates", str(citing_pdf[0] / "cites-right" / "cites-right.pdf")],
+                          capture_output=True, check=True, timeout=60)
+    info = proc.stdout.decode("utf-8")
+    assert re.search(r"^Title:\s+指数和的梯度（引用）$", info, re.M), info
+    text = pdf_text(citing_pdf[0] / "cites-right" / "cites-right.pdf")
+    assert "〔原文式 46〕" in text and "{src" not in text
+
+
+def test_pdfs_with_links_and_metadata_are_byte_identical(citing_pdf):
+    first, second = citing_pdf
+    for did in ("cites-right", "right-gradient"):
+        assert (first / did / f"{did}.pdf").read_bytes() == (second / did / f"{did}.pdf").read_bytes()
+
+
+def test_overfull_boxes_are_read_from_a_log():
+    log = ("Overfull \\hbox (42.29643pt too wide) in paragraph at lines 165--166\n"
+           "[]\\TU/lmtt/m/n/10.95 squared-norm-gradient\n"
+           "Underfull \\hbox (badness 10000) in paragraph at lines 1--2\n"
+           "Overfull \\vbox (3.0pt too high) has occurred while \\output is active\n")
+    assert tex.overfull_boxes(log) == [
+        "Overfull \\hbox (42.29643pt too wide) in paragraph at lines 165--166",
+        "Overfull \\vbox (3.0pt too high) has occurred while \\output is active"]
+    assert tex.overfull_boxes("Underfull \\hbox (badness 10000)\n") == []

@@ -98,7 +98,7 @@ def test_a_prose_edit_that_moves_lines_rechecks_nothing_and_locations_follow(tmp
     leaf.write_text(text, "utf-8")
     run([leaf], tmp_path / "c")
     started.clear()
-    edited = text.replace("title: 指数和的梯度（式 2）", "title: 指数和的梯度\n# a comment\n# another")
+    edited = text.replace("title: 指数和的梯度（原文式 2）", "title: 指数和的梯度\n# a comment\n# another")
     edited = edited.replace("可以直接移到 $d$ 的外面", "可以移到 $d$ 的外面（线性）\n      再写一行")
     assert edited != text
     leaf.write_text(edited, "utf-8")

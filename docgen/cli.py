@@ -242,7 +242,8 @@ def _build_summary(report, formats: set[str], out: Path) -> str:  # noqa: ANN001
     order = ["latex", "pdf", "html", "md"]
     built = len(report.rendered)
     fresh = len(report.unchanged)
-    parts = [f"built {built} note{'s' * (built != 1)} ({', '.join(f for f in order if f in formats)}) "
+    parts = [f"{report.verified} verified, built {built} note{'s' * (built != 1)} "
+             f"({', '.join(f for f in order if f in formats)}) "
              f"into {out}/: {len(report.written)} file{'s' * (len(report.written) != 1)} written"]
     if fresh:
         parts.append(f"{fresh} already up to date")

@@ -30,8 +30,8 @@ def test_make_without_tex_builds_the_rest_and_says_how_to_get_pdfs(tmp_path):
     skipped = [line for line in lines if line.startswith("PDFs skipped")]
     assert len(skipped) == 1 and "make deps" in skipped[0] and "texlive-xetex" in skipped[0]
     assert "PDF output needs TeX Live" not in proc.stdout + proc.stderr
-    summary = [line for line in lines if line.startswith("built ")]
-    assert len(summary) == 1 and summary[0].startswith(f"built 1 note (latex, html, md) into {out}/: ")
+    summary = [line for line in lines if " verified, built " in line]
+    assert len(summary) == 1 and summary[0].startswith(f"1 verified, built 1 note (latex, html, md) into {out}/: ")
     assert lines[-1] == summary[0] or lines[-1] == skipped[0]  # nothing after the two lines
     built = {p.suffix for p in out.rglob("right-gradient.*")}
     assert built == {".tex", ".html", ".md"}

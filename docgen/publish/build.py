@@ -55,6 +55,7 @@ class BuildReport:
     errors: list[DocgenError] = field(default_factory=list)  # files that could not be loaded
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     removed: list[Path] = field(default_factory=list)  # outputs of notes that now fail
+    verified: int = 0  # derivations that passed verification
 
     @property
     def exit_code(self) -> int:
@@ -183,6 +184,7 @@ def _verify(paths: list[str], formats: set[str], cache: Path | None, jobs: int,
     finally:
         verdicts.close()
     report.failed = [r for r in results if not r.passed]
+    report.verified = len(results) - len(report.failed)
     return results
 
 

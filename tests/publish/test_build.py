@@ -106,13 +106,13 @@ def test_cli_exit_codes_and_one_line_per_file(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert sorted(lines[:-1]) == sorted(f"wrote {out / 'right-gradient' / 'right-gradient'}.{e}"
                                         for e in ("md", "tex"))
-    assert lines[-1] == f"built 1 note (latex, md) into {out}/: 2 files written"
+    assert lines[-1] == f"1 verified, built 1 note (latex, md) into {out}/: 2 files written"
     assert main(["build", str(good), *common]) == 0  # without -v: the summary alone
-    assert capsys.readouterr().out == (f"built 1 note (latex, md) into {out}/: 0 files written; "
+    assert capsys.readouterr().out == (f"1 verified, built 1 note (latex, md) into {out}/: 0 files written; "
                                        "1 already up to date\n")
     assert main(["build", str(bad), *common]) == 1
     captured = capsys.readouterr()
-    assert captured.out == f"built 0 notes (latex, md) into {out}/: 0 files written; 1 failing verification\n"
+    assert captured.out == f"0 verified, built 0 notes (latex, md) into {out}/: 0 files written; 1 failing verification\n"
     assert "wrong-gradient" in captured.err and "not rendered" in captured.err
     assert main(["build", str(bad), "--draft", *common]) == 1
     assert "built 1 note (latex, md)" in capsys.readouterr().out  # the draft

@@ -83,7 +83,7 @@ def test_the_starter_makefile_verifies_and_builds(tmp_path):
     proc = subprocess.run(["make", "--no-print-directory", f"DOCGEN={docgen}"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.splitlines()[-1].startswith("built 1 note (html, md) into out/")
+    assert proc.stdout.splitlines()[-1].startswith("1 verified, built 1 note (html, md) into out/")
     stem = Path(EXAMPLE).stem
     html = next((tmp_path / "out").rglob(f"{stem}.html")).read_text()
     assert 'class="katex' in html

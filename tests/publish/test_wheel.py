@@ -115,7 +115,7 @@ def test_installed_docgen_builds_html_and_markdown_without_node(dists, tmp_path)
 
     proc = run([str(venv / "bin" / "docgen"), "build", "notes", "--format", "html,md",
                 "--out", "out"], cwd=work, env=env)
-    assert proc.stdout.startswith("built 2 notes (html, md) into out/"), proc.stdout
+    assert proc.stdout.startswith("2 verified, built 2 notes (html, md) into out/"), proc.stdout
     out = work / "out"
     for name in NOTES:
         did = name.removesuffix(".yaml")
@@ -154,7 +154,7 @@ def test_installed_docgen_starts_a_notes_repository_and_checks_it(dists, tmp_pat
     assert "1 passed, 0 failed" in run([docgen, "verify", "derivations"], cwd=notes, env=env).stdout
     built = run([docgen, "build", "derivations", "--format", "html,md", "--out", "out"],
                 cwd=notes, env=env).stdout
-    assert built.startswith("built 1 note (html, md) into out/")
+    assert built.startswith("1 verified, built 1 note (html, md) into out/")
     tests = run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
                  "derivations"], cwd=notes, env=env).stdout
     assert "6 passed" in tests  # 3 steps, the identification, the claim and the example

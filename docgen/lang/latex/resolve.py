@@ -52,6 +52,7 @@ class Item:
     kind: str = ""  # '' (value), 'func', 'd', 'dop', 'sum'
     func: str = ""
     neg: bool = False
+    opcol: int = -1  # the column of the operator written before it
     paren: Node | None = None  # the value inside ( ) before its suffixes, if written in parentheses
     suffixes: list = field(default_factory=list)
     data: tuple = ()
@@ -151,12 +152,13 @@ class Resolver:
             sneg = sum(1 for s in sf.children[:-1] if s.children[0].type == "MINUS") % 2 == 1
             join = "/" if part.data == "divide" else str(op.value)
             items.append(self.factor(sf.children[-1], join, sneg))
+            items[-1].opcol = op.start_pos or 0
         return self.run(items, 0, len(items), top)
 
     def run(self, items: list[Item], start: int, end: int, top: bool) -> Node:
         acc, i = self.operand(items, start, end, top)
         while i < end:
-            join, col = items[i].join, items[i].col
+            join, col = items[i].join, items[i].opcol if items[i].opcol >= 0 else items[i].col
             val, j = self.operand(items, i, end, False)
             acc = self.combine(acc, join, val, col)
             i = j

@@ -40,6 +40,7 @@ from .symbolic import (
     Differential,
     ElemDiv,
     Frac,
+    IndexSum,
     Inv,
     Neg,
     Norm,
@@ -124,6 +125,8 @@ class DocLatexPrinter(IndexNotation, LatexPrinter):
             return P_ATOM if e.q == 1 else P_FRAC
         if isinstance(e, PartialD):
             return P_FRAC if self._is_name(ops(e)[0]) else P_OPERATOR
+        if isinstance(e, IndexSum):
+            return P_OPERATOR  # (\sum_k a_k)^2 and (\sum_k a_k) b keep their parentheses
         if isinstance(e, SumAll):
             return P_MUL if self._settings["sum_style"] == "ones" else P_OPERATOR
         if isinstance(e, (sp.Mul, MatMul, HadamardProduct, ElemDiv, Differential)):

@@ -27,6 +27,8 @@ class Expr:
     tree: Node
     loc: Location
     shape: Shape = SCALAR
+    # what the LaTeX reader decided where another reading was possible ("file:line:col: ...")
+    read_as: tuple[str, ...] = field(default=(), compare=False)
 
     def at(self, node: Node) -> Location:
         """The location of a node of this expression's tree."""

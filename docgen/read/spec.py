@@ -31,6 +31,8 @@ from ..model.derivation import (
 )
 from ..lang.parse import BUILTINS, parse_expr, split_equation
 from ..lang.shapes import OPEN, Scope, infer, show
+from ..lang.latex import from_scope, read_equation, read_expr
+from ..model.expr import unparse
 
 RESERVED = frozenset(BUILTINS) | {"T", "t", "pi", "e", "E", "I"}
 
@@ -52,6 +54,7 @@ class _Builder:
         self.errors: list[DocgenError] = []
         self.scope = Scope(symbols={}, layout=self.data.get("layout", "denominator"))
         self.chain_indices: tuple[str, ...] = ()
+        self.tex = self.data.get("input", "expr") == "tex"  # claims, steps, definitions written in LaTeX
 
     def collect(self, fn: Callable[[], Any]) -> Any:
         try:
@@ -60,13 +63,26 @@ class _Builder:
             self.errors.append(exc)
             return None
 
-    def expr(self, text: str, *keys: Any, offset: int = 0, expect: Shape | None = None) -> Expr:
+    def expr(self, text: str, *keys: Any, offset: int = 0, expect: Shape | None = None,
+             tex: bool = False) -> Expr:
         loc = self.doc.text_loc(*keys).shifted(offset)
+        if tex:
+            reading = read_expr(text, from_scope(self.scope), loc)
+            return self.tex_expr(reading.tree, loc, reading.decisions, expect)
         tree = parse_expr(text, loc)
         shape = infer(tree, self.scope, loc)
         if expect is not None and shape != expect:
             raise ModelError(f"expression has shape {show(shape)}, expected {show(expect)}", loc)
         return Expr(text.strip(), tree, loc, shape)
+
+    def tex_expr(self, tree: Node, loc: Location, decisions: tuple, expect: Shape | None = None) -> Expr:
+        """An expression read from LaTeX: its text is the tree in docgen's syntax (what reports show);
+        its columns point into the LaTeX; the reader's decisions go with it."""
+        shape = infer(tree, self.scope, loc)
+        if expect is not None and shape != expect:
+            raise ModelError(f"expression has shape {show(shape)}, expected {show(expect)}", loc)
+        read_as = tuple(f"{loc.shifted(d.col)}: {d.text}" for d in decisions)
+        return Expr(unparse(tree), tree, loc, shape, read_as=read_as)
 
     def build(self) -> Derivation:
         d = self.data
@@ -215,7 +231,7 @@ class _Builder:
         for name, spec in self.data.get("definitions", {}).items():
             spec = {"expr": spec} if isinstance(spec, str) else spec
             keys = ("definitions", name) if isinstance(self.data["definitions"][name], str) else ("definitions", name, "expr")
-            e = self.collect(lambda: self.expr(spec["expr"], *keys))
+            e = self.collect(lambda: self.expr(spec["expr"], *keys, tex=self.tex))
             if e is None:
                 continue
             used = {n.name for n in e.tree.walk() if isinstance(n, Name)}
@@ -229,11 +245,19 @@ class _Builder:
             self.scope.definitions[name] = e.shape
         return out
 
-    def equation(self, text: str, *keys: Any) -> tuple[Expr, Expr]:
+    def equation(self, text: str, *keys: Any, tex: bool = False) -> tuple[Expr, Expr]:
         loc = self.doc.text_loc(*keys)
-        lhs, lo, rhs, ro = split_equation(text, loc)
-        a = self.expr(lhs, *keys, offset=lo)
-        b = self.expr(rhs, *keys, offset=ro)
+        if tex:
+            ra, rb = read_equation(text, from_scope(self.scope), loc)
+            decisions = ra.decisions
+            a = self.tex_expr(ra.tree, loc.shifted(ra.col), ())
+            b = self.tex_expr(rb.tree, loc.shifted(rb.col), decisions)
+            a = Expr(a.text, a.tree, loc, a.shape, read_as=b.read_as)
+            b = Expr(b.text, b.tree, loc, b.shape, read_as=())
+        else:
+            lhs, lo, rhs, ro = split_equation(text, loc)
+            a = self.expr(lhs, *keys, offset=lo)
+            b = self.expr(rhs, *keys, offset=ro)
         if a.shape == OPEN and b.shape == OPEN:
             raise ModelError("both sides are matrices with '...': one side must give the shape", loc)
         if a.shape == OPEN:
@@ -264,7 +288,7 @@ class _Builder:
     def assumptions(self) -> list[Assumption]:
         out = []
         for i, text in enumerate(self.data.get("assumptions", ())):
-            eq = self.collect(lambda: self.equation(text, "assumptions", i))
+            eq = self.collect(lambda: self.equation(text, "assumptions", i, tex=self.tex))
             if eq and not self.collect(lambda: [self.no_free_indices(x, "an assumption") for x in eq]):
                 continue
             if eq:
@@ -277,7 +301,7 @@ class _Builder:
         if "parts" in d:
             raw = [(("parts", i), p) for i, p in enumerate(d["parts"])]
         else:
-            raw = [((), {k: d[k] for k in ("claim", "method", "wrt", "steps") if k in d})]
+            raw = [((), {k: d[k] for k in ("claim", "claim_tex", "method", "wrt", "steps") if k in d})]
         out = []
         labels: set[str] = set()
         for i, (prefix, spec) in enumerate(raw):
@@ -291,8 +315,10 @@ class _Builder:
         return out
 
     def part(self, prefix: tuple, spec: dict, label: str) -> Part:
+        claim_key = "claim_tex" if "claim_tex" in spec else "claim"
         try:
-            lhs, rhs = self.equation(spec["claim"], *prefix, "claim")
+            lhs, rhs = self.equation(spec[claim_key], *prefix, claim_key,
+                                     tex=claim_key == "claim_tex" or self.tex)
         except DocgenError:
             # still report the steps' own problems, then the claim's
             for j, raw in enumerate(spec.get("steps", ())):
@@ -341,14 +367,15 @@ class _Builder:
                     raise ModelError(f"the differential identifies ∂f/∂{wrt} as something other than the "
                                      f"claim's right-hand side '{rhs.text}'", last.loc)
         return Part(label, spec.get("title", ""), spec.get("note", ""), lhs, rhs, method, wrt,
-                    tuple(steps), self.doc.loc(*prefix, "claim"))
+                    tuple(steps), self.doc.loc(*prefix, claim_key))
 
     def step(self, raw: Any, keys: tuple, shape: Shape | None) -> Step:
         if isinstance(raw, str):
             raw, ekeys = {"expr": raw}, keys
         else:
-            ekeys = (*keys, "expr")
-        e = self.expr(raw["expr"], *ekeys)
+            ekeys = (*keys, "tex" if "tex" in raw else "expr")
+        tex = "tex" in raw or self.tex
+        e = self.expr(raw["tex"] if "tex" in raw else raw["expr"], *ekeys, tex=tex)
         if e.shape == OPEN and shape is not None:
             e = self.resolve(e, shape)
         if shape is not None and self.free(e) != self.chain_indices:

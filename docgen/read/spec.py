@@ -31,7 +31,6 @@ from ..model.derivation import (
 )
 from ..lang.parse import BUILTINS, parse_expr, split_equation
 from ..lang.shapes import OPEN, Scope, infer, show
-from ..lang.latex import from_scope, read_equation, read_expr
 from ..model.expr import unparse
 
 RESERVED = frozenset(BUILTINS) | {"T", "t", "pi", "e", "E", "I"}
@@ -67,6 +66,8 @@ class _Builder:
              tex: bool = False) -> Expr:
         loc = self.doc.text_loc(*keys).shifted(offset)
         if tex:
+            from ..lang.latex import from_scope, read_expr  # only for files with LaTeX: it loads SymPy's tables
+
             reading = read_expr(text, from_scope(self.scope), loc)
             return self.tex_expr(reading.tree, loc, reading.decisions, expect)
         tree = parse_expr(text, loc)
@@ -248,6 +249,8 @@ class _Builder:
     def equation(self, text: str, *keys: Any, tex: bool = False) -> tuple[Expr, Expr]:
         loc = self.doc.text_loc(*keys)
         if tex:
+            from ..lang.latex import from_scope, read_equation  # as above: only when needed
+
             ra, rb = read_equation(text, from_scope(self.scope), loc)
             decisions = ra.decisions
             a = self.tex_expr(ra.tree, loc.shifted(ra.col), ())

@@ -183,6 +183,9 @@ class NumericEvaluator:
             for v in values[1:]:
                 total = total + v
             return total
+        if f == "table":  # rows over the first two indices, columns over the rest
+            cols = int(np.prod(sizes[2:]))
+            return _assemble([values[r * cols:(r + 1) * cols] for r in range(int(np.prod(sizes[:2])))])
         cols = sizes[1] if f == "matrix" else 1
         return _assemble([values[r * cols:(r + 1) * cols] for r in range(sizes[0])])
 
@@ -242,6 +245,8 @@ class NumericEvaluator:
             return a + b
         if node.op == "-":
             return a - b
+        if node.op == "**":  # a symbolic exponent: exp(b·log a), defined where a > 0
+            return np.exp(b * _log(a))
         if node.op == "*":
             return a * b  # a 1×1 array broadcasts as a scalar
         if node.op == "/":
@@ -252,10 +257,14 @@ class NumericEvaluator:
 
     def _Call(self, node: Call) -> Array:
         f = node.func
-        if f in ("delta", "basis", "matrix", "vector") or (f == "sum" and len(node.args) == 2):
+        if f in ("delta", "basis", "matrix", "vector", "table") or (f == "sum" and len(node.args) == 2):
             return self._indexed_call(node)
         if f == "D":
             return self._derivative(node)
+        if f == "matpow":
+            return _matrix_power(self._eval(node.args[0]), int(node.args[1].value))  # type: ignore[attr-defined]
+        if f == "kron":
+            return _kron(self._eval(node.args[0]), self._eval(node.args[1]))
         if f in ("ones", "zeros", "eye"):
             dims = [int(a.value) if isinstance(a, Num) else self.sizes[a.name] for a in node.args]  # type: ignore[attr-defined]
             if f == "eye":
@@ -284,6 +293,8 @@ class NumericEvaluator:
             return _sqrt((a * a).sum(axis=whole, keepdims=True))
         if f == "diag":
             return a * np.eye(a.shape[-2])  # (..., n, 1) * (n, n): v_i on the diagonal
+        if f == "vec":
+            return _vec(a)
         if f == "tr":
             return np.trace(a, axis1=-2, axis2=-1)[..., None, None]
         if f == "det":
@@ -309,12 +320,21 @@ class NumericEvaluator:
         fnode, xnode = node.args
         if isinstance(xnode, Entry):
             return self._entry_derivative(fnode, xnode)
+        stacked = isinstance(xnode, Call)  # D(f, vec(X)): X's entries in column-major order
+        if stacked:
+            xnode = xnode.args[0]  # type: ignore[union-attr]
         name = xnode.name  # type: ignore[attr-defined]
         x = self.values[name] if name in self.values else self._eval(xnode)  # an intermediate
         rows, cols = x.shape[-2:]
         if not self.depends(fnode, name):
             f = self._eval(fnode)
-            shape = (rows, cols) if f.shape[-2:] == (1, 1) else (rows * cols, f.shape[-2])
+            fr, fc = f.shape[-2:]
+            if (fr, fc) == (1, 1):
+                shape = (rows * cols, 1) if stacked else (rows, cols)
+            elif rows * cols == 1 and fr != 1 and fc != 1:
+                return np.zeros(np.broadcast_shapes(f.shape[:-2], x.shape[:-2]) + (fr, fc))
+            else:
+                shape = (rows * cols, fr * fc)
             den = np.zeros(np.broadcast_shapes(f.shape[:-2], x.shape[:-2]) + shape)
             return den if self.der.layout == "denominator" else np.swapaxes(den, -1, -2)
         k = rows * cols
@@ -333,10 +353,16 @@ class NumericEvaluator:
             basis = basis.reshape(stop - start, *([1] * (x.ndim - 2)), rows, cols)
             parts.append(self._slope(fnode, {name: (x[None], basis)}, h, step))
         jac = parts[0] if len(parts) == 1 else np.concatenate(parts)  # (k, ..., f_rows, f_cols)
-        if jac.shape[-2:] == (1, 1):  # scalar f: the gradient has x's shape
+        if stacked:  # the copies in column-major order of X's entries
+            jac = jac[np.arange(k).reshape(rows, cols).T.ravel()]
+            rows, cols = k, 1
+        fr, fc = jac.shape[-2:]
+        if (fr, fc) == (1, 1):  # scalar f: the gradient has x's shape
             den = np.moveaxis(jac[..., 0, 0], 0, -1).reshape(*jac.shape[1:-2], rows, cols)
-        else:  # column f: entry (i, j) = ∂f_j/∂x_i
-            den = np.moveaxis(jac[..., 0], 0, -2)
+        elif k == 1 and fr != 1 and fc != 1:  # ∂Y/∂t: Y's shape in both layouts
+            return jac[0]
+        else:  # a column f, or a row read as a column: entry (i, j) = ∂f_j/∂x_i
+            den = np.moveaxis(jac.reshape(*jac.shape[:-2], fr * fc), 0, -2)
         return den if self.der.layout == "denominator" else np.swapaxes(den, -1, -2)
 
     def _slope(self, fnode: Node, moves: dict[str, tuple[Array, Array]], h: float,
@@ -375,6 +401,29 @@ class NumericEvaluator:
         step = not self.carries_step()
         scale = max(float(np.abs(v).max()) for v in self.values.values())
         return self._slope(fnode, moves, CS_STEP if step else FD_STEP * (1 + scale), step)
+
+
+def _kron(a: Array, b: Array) -> Array:
+    """The Kronecker product of each pair of the batch: block (i, j) is a_ij·b."""
+    (m, n), (p, q) = a.shape[-2:], b.shape[-2:]
+    out = a[..., :, None, :, None] * b[..., None, :, None, :]
+    return out.reshape(*out.shape[:-4], m * p, n * q)
+
+
+def _vec(a: Array) -> Array:
+    """The columns stacked (column-major), for each matrix of the batch."""
+    t = np.swapaxes(a, -1, -2)
+    return t.reshape(*t.shape[:-2], -1, 1)
+
+
+def _matrix_power(a: Array, k: int) -> Array:
+    """a^k by repeated products (a negative k: of the inverse, NaN where a is singular)."""
+    if k < 0:
+        a, k = _inverse(a), -k
+    out = np.broadcast_to(np.eye(a.shape[-1]), a.shape).astype(a.dtype)
+    for _ in range(k):
+        out = out @ a
+    return out
 
 
 def _assemble(rows: list[list[Array]]) -> Array:

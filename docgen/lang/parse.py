@@ -228,8 +228,8 @@ class _Converter:
             if name == "D" and not isinstance(args[1], Name) and not (
                     isinstance(args[1], Entry) and isinstance(args[1].base, Name)) and not (
                     isinstance(args[1], Call) and args[1].func == "vec" and isinstance(args[1].args[0], Name)):
-                raise self.error(node, "D(f, x) differentiates with respect to a symbol x, an entry x[k] "
-                                 "or vec(X) of a symbol X")
+                raise self.error(node, "D(f, x) differentiates with respect to a symbol x or an entry x[k] "
+                                 "(or vec(X) of a symbol X)")
             if name == "matpow":
                 k = args[1]
                 if not isinstance(k, Num) or k.value.denominator != 1 or abs(k.value) > MAX_EXPONENT:

@@ -377,8 +377,10 @@ class _Infer:
         elif is_column(x) and (is_column(f) or f[0] == 1):
             den = (x[0], f[0] if is_column(f) else f[1])
         else:
-            what = "a vector" if is_column(f) or f[0] == 1 else "a matrix"
-            raise self.error(node, f"D of {what} ({show(f)}) by a matrix ({show(x)}) has four indices, "
-                                   "which is not a matrix: write it entry by entry, D(Y[i, j], X[k, l]) with index "
-                                   "variables, or as D(vec(Y), vec(X)) (the vec/Kronecker form)")
+            def kind(s: Shape) -> tuple[str, int]:
+                return ("a vector", 1) if is_column(s) or s[0] == 1 else ("a matrix", 2)
+            (fw, fk), (xw, xk) = kind(f), kind(x)
+            raise self.error(node, f"D of {fw} ({show(f)}) by {xw} ({show(x)}) has {fk + xk} indices, "
+                                   "which is not a matrix: write it entry by entry, D(Y[i, j], X[k, l]) "
+                                   "with index variables, or as D(vec(Y), vec(X)) (the vec/Kronecker form)")
         return den if self.scope.layout == "denominator" else (den[1], den[0])

@@ -16,6 +16,7 @@ from sympy.matrices.exceptions import NonInvertibleMatrixError
 
 from ..model.expr import BinOp, Call, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose, index_names
 from ..model.derivation import Derivation, Shape, size_of
+from .operators import kron, matrix_power, vec
 
 Matrix = sp.ImmutableMatrix
 Impl = Callable[[sp.Expr], sp.Expr]
@@ -359,32 +360,6 @@ class Evaluator:
             return sp.Add(*[sp.diff(e, s) * ds for s, ds in self.differentials.items() if e.has(s)])
 
         return f.applyfunc(total)
-
-
-def kron(a: Matrix, b: Matrix) -> Matrix:
-    """The Kronecker product: block (i, j) is a_ij·b."""
-    p, q = b.shape
-    return Matrix(a.rows * p, a.cols * q, lambda r, c: a[r // p, c // q] * b[r % p, c % q])
-
-
-def vec(a: Matrix) -> Matrix:
-    """The columns of a stacked into one column (column-major)."""
-    return Matrix(len(a), 1, lambda r, c: a[r % a.rows, r // a.rows])
-
-
-def matrix_power(a: Matrix, k: int) -> Matrix:
-    """a^k by repeated products; a negative k is a power of the inverse, undefined (zoo) when a
-    is singular, as inv is."""
-    if k < 0:
-        try:
-            a = Matrix(a.inv(method="LU"))
-        except NonInvertibleMatrixError:
-            return Matrix(a.rows, a.cols, [sp.zoo] * (a.rows * a.cols))
-        k = -k
-    out = Matrix(sp.eye(a.rows))
-    for _ in range(k):
-        out = out * a
-    return out
 
 
 def _count(sizes: list[int]) -> int:

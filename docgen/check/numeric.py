@@ -46,6 +46,7 @@ import numpy as np
 
 from ..model.expr import BinOp, Call, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose
 from ..model.derivation import Derivation
+from .operators import kron_arrays, matrix_power_arrays, vec_arrays
 
 Array = np.ndarray
 Scalar = Callable[[Array], Array]
@@ -262,9 +263,9 @@ class NumericEvaluator:
         if f == "D":
             return self._derivative(node)
         if f == "matpow":
-            return _matrix_power(self._eval(node.args[0]), int(node.args[1].value))  # type: ignore[attr-defined]
+            return matrix_power_arrays(self._eval(node.args[0]), int(node.args[1].value), _inverse)  # type: ignore[attr-defined]
         if f == "kron":
-            return _kron(self._eval(node.args[0]), self._eval(node.args[1]))
+            return kron_arrays(self._eval(node.args[0]), self._eval(node.args[1]))
         if f in ("ones", "zeros", "eye"):
             dims = [int(a.value) if isinstance(a, Num) else self.sizes[a.name] for a in node.args]  # type: ignore[attr-defined]
             if f == "eye":
@@ -294,7 +295,7 @@ class NumericEvaluator:
         if f == "diag":
             return a * np.eye(a.shape[-2])  # (..., n, 1) * (n, n): v_i on the diagonal
         if f == "vec":
-            return _vec(a)
+            return vec_arrays(a)
         if f == "tr":
             return np.trace(a, axis1=-2, axis2=-1)[..., None, None]
         if f == "det":
@@ -401,29 +402,6 @@ class NumericEvaluator:
         step = not self.carries_step()
         scale = max(float(np.abs(v).max()) for v in self.values.values())
         return self._slope(fnode, moves, CS_STEP if step else FD_STEP * (1 + scale), step)
-
-
-def _kron(a: Array, b: Array) -> Array:
-    """The Kronecker product of each pair of the batch: block (i, j) is a_ij·b."""
-    (m, n), (p, q) = a.shape[-2:], b.shape[-2:]
-    out = a[..., :, None, :, None] * b[..., None, :, None, :]
-    return out.reshape(*out.shape[:-4], m * p, n * q)
-
-
-def _vec(a: Array) -> Array:
-    """The columns stacked (column-major), for each matrix of the batch."""
-    t = np.swapaxes(a, -1, -2)
-    return t.reshape(*t.shape[:-2], -1, 1)
-
-
-def _matrix_power(a: Array, k: int) -> Array:
-    """a^k by repeated products (a negative k: of the inverse, NaN where a is singular)."""
-    if k < 0:
-        a, k = _inverse(a), -k
-    out = np.broadcast_to(np.eye(a.shape[-1]), a.shape).astype(a.dtype)
-    for _ in range(k):
-        out = out @ a
-    return out
 
 
 def _assemble(rows: list[list[Array]]) -> Array:

@@ -156,3 +156,9 @@ def test_tex(build, text, tex):
 def test_matpow_is_a_call_and_double_star_stays_elementwise():
     assert isinstance(parse_expr("matpow(S, 2)"), Call)
     assert isinstance(parse_expr("S ** 2"), Pow)  # elementwise, unlike SymPy's S**2
+
+
+def test_product_dimensions_in_tex():
+    from docgen.lang.typeset import latex_shape
+    assert latex_shape(("m*n", 1)) == r"\mathbb{R}^{m n}"
+    assert latex_shape(("2*m*p", "n")) == r"\mathbb{R}^{2 m p \times n}"

@@ -161,6 +161,8 @@ class IndexForm:
 
     def _BinOp(self, node: BinOp, shape, i, j):  # noqa: ANN001
         sa, sb = self.shape(node.left), self.shape(node.right)
+        if node.op == "**":  # a symbolic exponent
+            return self.entry(node.left, sa, i, j) ** self.entry(node.right, sb, 0, 0)
         if node.op in "+-":
             a, b = self.entry(node.left, sa, i, j), self.entry(node.right, sb, i, j)
             return a + b if node.op == "+" else a - b
@@ -188,8 +190,18 @@ class IndexForm:
             return sp.KroneckerDelta(i, j)
         if f == "d":
             return self._differential(node.args[0], i, j)
-        if f in ("det", "inv", "abs"):
-            raise Unsupported(f)
+        if f in ("det", "inv", "abs", "kron", "vec"):
+            raise Unsupported(f)  # kron and vec: entries at (i mod p, i div p) have no index form here
+        if f == "matpow":  # X^k = X X ... X (k ≥ 0; a negative k is a power of inv)
+            k = int(node.args[1].value)  # type: ignore[attr-defined]
+            if k < 0:
+                raise Unsupported("matpow with a negative exponent")
+            if k == 0:
+                return sp.KroneckerDelta(i, j)
+            product = node.args[0]
+            for _ in range(k - 1):
+                product = BinOp("@", product, node.args[0])
+            return self.entry(product, shape, i, j)
         arg = node.args[0]
         sa = self.shape(arg)
         if f in ELEMENTWISE_SYMPY:
@@ -222,7 +234,8 @@ class IndexForm:
         fnode, xnode = node.args
         if isinstance(xnode, Entry):  # ∂f/∂x_k of a scalar f
             return _diff(self.entry(fnode, (1, 1), 0, 0), self.entry(xnode, (1, 1), 0, 0))
-        assert isinstance(xnode, Name)
+        if not isinstance(xnode, Name):
+            raise Unsupported("D(f, vec(X))")
         if xnode.name in self.der.definitions:
             return self._derivative_by_intermediate(fnode, xnode.name, shape, i, j)
         if xnode.name not in self.der.symbols:
@@ -260,12 +273,16 @@ class IndexForm:
         """(f's entry, the variable's entry) whose derivative is entry (i, j) of D(f, x)."""
         fs = self.shape(fnode)
         xs = self.shape(xnode)
+        if xs == (1, 1) and fs[0] != 1 and fs[1] != 1:  # ∂Y/∂t: Y's shape in both layouts
+            return self.entry(fnode, fs, i, j), self.entry(xnode, xs, 0, 0)
         if self.der.layout == "numerator":
             i, j = j, i
-        # denominator layout: entry (i, j) is ∂f_j / ∂x_i, or ∂f / ∂X_ij for a scalar f
+        # denominator layout: entry (i, j) is ∂f_j / ∂x_i, or ∂f / ∂X_ij for a scalar f; a row
+        # f is read as the column fᵀ
         if fs == (1, 1):
             return self.entry(fnode, fs, 0, 0), self.entry(xnode, xs, i, j)
-        return self.entry(fnode, fs, j, 0), self.entry(xnode, xs, i, 0)
+        at = (j, 0) if fs[1] == 1 else (0, j)
+        return self.entry(fnode, fs, *at), self.entry(xnode, xs, i, 0)
 
     def _derivative_by_intermediate(self, fnode: Node, name: str, shape, i, j):  # noqa: ANN001
         """∂f/∂z for z := expr, as the concrete checks read it: z's entries become free
@@ -333,10 +350,11 @@ def _diff(e: sp.Expr, var: sp.Expr) -> sp.Expr:
             out = sp.Add(*terms)
         elif x.is_Pow:
             base, exp = x.args
-            if d(exp) != 0:
-                raise Unsupported("a variable exponent")
-            db = d(base)
-            out = exp * base ** (exp - 1) * db if db != 0 else zero
+            db, de = d(base), d(exp)
+            if de != 0:  # b^e = exp(e log b), for a positive base b
+                out = x * (de * sp.log(base) + exp * db / base)
+            else:
+                out = exp * base ** (exp - 1) * db if db != 0 else zero
         elif isinstance(x, sp.Sum):
             db = d(x.function)
             out = sp.Sum(db, *x.limits) if db != 0 else zero
@@ -359,7 +377,7 @@ def supported(der: Derivation, *trees: Node) -> bool:
     while todo:
         node = todo.pop()
         for n in node.walk():
-            if isinstance(n, Call) and n.func in ("det", "inv", "abs"):
+            if isinstance(n, Call) and n.func in ("det", "inv", "abs", "kron", "vec"):
                 return False
             if isinstance(n, Name) and n.name not in seen:
                 seen.add(n.name)
@@ -374,13 +392,25 @@ def supported(der: Derivation, *trees: Node) -> bool:
 def zero_for_all_sizes(form: IndexForm, left: Node, right: Node, shape: tuple,
                        assumptions: list[tuple[Node, Node]]) -> bool:
     """Whether left = right entry by entry for every size and every index."""
-    i, j = sp.Symbol("i", integer=True, positive=True), sp.Symbol("j", integer=True, positive=True)
-    rows, cols = shape
-    ii = i if rows != 1 else sp.Integer(0)
-    jj = j if cols != 1 else sp.Integer(0)
-    diff = form.entry(left, shape, ii, jj) - form.entry(right, shape, ii, jj)
+    if isinstance(left, Call) and left.func == "table":  # free indices i, j, k, l: symbols
+        *names, lbody = left.args
+        rbody = right.args[-1]  # type: ignore[attr-defined]
+        symbols = [sp.Symbol(n.name, integer=True, positive=True) for n in names]  # type: ignore[attr-defined]
+        saved = form.env
+        form.env = {**saved, **{n.name: s for n, s in zip(names, symbols)}}  # type: ignore[attr-defined]
+        try:
+            diff = form.entry(lbody, (1, 1), 0, 0) - form.entry(rbody, (1, 1), 0, 0)
+        finally:
+            form.env = saved
+        free = set(symbols)
+    else:
+        i, j = sp.Symbol("i", integer=True, positive=True), sp.Symbol("j", integer=True, positive=True)
+        rows, cols = shape
+        ii = i if rows != 1 else sp.Integer(0)
+        jj = j if cols != 1 else sp.Integer(0)
+        diff = form.entry(left, shape, ii, jj) - form.entry(right, shape, ii, jj)
+        free = {s for s in (ii, jj) if s.is_Symbol}
     diff = canonical(collapse(diff))
-    free = {s for s in (ii, jj) if s.is_Symbol}
     cases = _cases(diff, free, set(form.dims.values()))
     subs = _assumption_substitutions(form, assumptions)
     for case in cases:

@@ -105,32 +105,33 @@ def expand_definitions(node: Node, der: Derivation) -> Node:
 def entry_trees(der: Derivation, link: Link) -> tuple[Node, Node, tuple, tuple[str, ...]]:
     """Both sides of a link as whole matrices, with their shape and the free index variables:
     an equation about entries with free indices i, k holds for every value of them exactly when
-    matrix(i, k, lhs) = matrix(i, k, rhs) (vector(i, ·) for one index), whose entry (i, k) is
-    the equation at those values."""
-    free = der.free_indices(link.left.tree)
-    left, right, shape = link.left.tree, link.right.tree, link.left.shape
-    if free:
-        func = "matrix" if len(free) == 2 else "vector"
-        binders = tuple(Name(n) for n in free)
-        left, right = Call(func, (*binders, left)), Call(func, (*binders, right))
-        dims = [der.indices[n] for n in free]
-        shape = (dims[0], dims[1] if len(dims) == 2 else 1)
+    matrix(i, k, lhs) = matrix(i, k, rhs) (vector(i, ·) for one index, table(i, j, k, l, ·) for
+    three or four: Derivation.tabulate), whose entries are the equation at those values."""
+    left, shape, free = der.tabulate(link.left.tree)
+    if not free:
+        return link.left.tree, link.right.tree, link.left.shape, free
+    right, _, _ = der.tabulate(link.right.tree)
     return left, right, shape, free
 
 
 def tabulate_free(der: Derivation, tree: Node) -> Node:
     """A tree with free indices as the matrix (or vector) of its values at every index value."""
-    free = der.free_indices(tree)
-    if not free:
-        return tree
-    return Call("matrix" if len(free) == 2 else "vector", (*(Name(n) for n in free), tree))
+    return der.tabulate(tree)[0]
 
 
-def index_values(free: tuple[str, ...], entry: tuple[int, int]) -> str:
-    """The witness's index values: entry (r, c) of matrix(i, k, ·) is i = r + 1, k = c + 1."""
+def index_values(free: tuple[str, ...], entry: tuple[int, int], ranges: list[int] | None = None) -> str:
+    """The witness's index values: entry (r, c) of matrix(i, k, ·) is i = r + 1, k = c + 1; of
+    table(i, j, k, l, ·), r runs over (i, j) and c over (k, l), row-major (`ranges`: the sizes
+    of the free indices)."""
     if not free:
         return ""
-    values = (entry[0] + 1, entry[1] + 1)
+    if len(free) <= 2:
+        values = (entry[0] + 1, entry[1] + 1)
+    else:
+        assert ranges is not None
+        rows = np.unravel_index(entry[0], ranges[:2])
+        cols = np.unravel_index(entry[1], ranges[2:])
+        values = tuple(int(v) + 1 for v in (*rows, *cols))
     return ", ".join(f"{n} = {v}" for n, v in zip(free, values))
 
 
@@ -405,8 +406,9 @@ class Checker:
             if va == vb:
                 return None
             entry = (idx // shape[1], idx % shape[1])
+            free = self.der.free_indices(link.left.tree)
             return Witness(sizes, describe_point(point, atomizer), str(va), str(vb), True, entry,
-                           index_values(self.der.free_indices(link.left.tree), entry))
+                           index_values(free, entry, self.der.index_ranges(free, sizes)))
         return None
 
     # -- numeric ----------------------------------------------------------------------------
@@ -432,7 +434,7 @@ class Checker:
                 point = {n: _numeric_text(v) for n, v in ev.values.items()}
                 entry = (int(i), int(j))
                 return Witness(sizes, point, f"{a[i, j]:.6g}", f"{b[i, j]:.6g}", False, entry,
-                               index_values(free, entry)), err, what
+                               index_values(free, entry, self.der.index_ranges(free, sizes))), err, what
             return None, tol, what
         return None, -1.0, what
 

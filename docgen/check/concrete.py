@@ -16,6 +16,7 @@ from sympy.matrices.exceptions import NonInvertibleMatrixError
 
 from ..model.expr import BinOp, Call, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose, index_names
 from ..model.derivation import Derivation, Shape, size_of
+from .operators import kron, matrix_power, vec
 
 Matrix = sp.ImmutableMatrix
 Impl = Callable[[sp.Expr], sp.Expr]
@@ -185,6 +186,9 @@ class Evaluator:
             for v in values[1:]:
                 total = total + v
             return total
+        if f == "table":  # rows over the first two indices, columns over the rest
+            cols = _count(sizes[2:])
+            return Matrix(_count(sizes[:2]), cols, lambda i, j: values[i * cols + j][0])
         cols = sizes[1] if f == "matrix" else 1
         return Matrix(sizes[0], cols, lambda i, j: values[i * cols + j][0])
 
@@ -219,6 +223,8 @@ class Evaluator:
             return a + b
         if op == "-":
             return a - b
+        if op == "**":  # a symbolic exponent b (a scalar)
+            return a.applyfunc(lambda e: e ** b[0])
         if op == "*":
             if a.shape == (1, 1):
                 return b * a[0]
@@ -235,10 +241,12 @@ class Evaluator:
 
     def _Call(self, node: Call) -> Matrix:
         f = node.func
-        if f in ("delta", "basis", "matrix", "vector") or (f == "sum" and len(node.args) == 2):
+        if f in ("delta", "basis", "matrix", "vector", "table") or (f == "sum" and len(node.args) == 2):
             return self._indexed_call(node)
         if f == "D":
             return self._derivative(node)
+        if f == "matpow":
+            return matrix_power(self.evaluate(node.args[0]), int(node.args[1].value))  # type: ignore[attr-defined]
         if f in ("ones", "zeros", "eye"):
             dims = [self._dim(a) for a in node.args]
             if f == "eye":
@@ -265,6 +273,10 @@ class Evaluator:
             return Matrix([[sp.sqrt(sum(v**2 for v in a))]])
         if f == "diag":
             return Matrix(sp.diag(*list(a)))
+        if f == "kron":
+            return kron(a, args[1])
+        if f == "vec":
+            return vec(a)
         if f == "tr":
             return Matrix([[a.trace()]])
         if f == "det":
@@ -309,6 +321,8 @@ class Evaluator:
             x = self.symbols[xnode.base.name]  # type: ignore[attr-defined]
             r, c = self.position(xnode, x.shape)
             return Matrix([[sp.diff(self.evaluate(fnode)[0], x[r, c])]])
+        if isinstance(xnode, Call):  # D(f, vec(X)): by X's entries stacked column by column
+            return self._jacobian(self.evaluate(fnode), vec(self.symbols[xnode.args[0].name]))  # type: ignore[attr-defined]
         assert isinstance(xnode, Name)
         if xnode.name in self.der.definitions:
             return self._derivative_by_intermediate(fnode, xnode.name)
@@ -317,10 +331,15 @@ class Evaluator:
         return self._jacobian(f, x)
 
     def _jacobian(self, f: Matrix, x: Matrix) -> Matrix:
+        """D(f, x) in the layout (shapes.py says which shape): a gradient for a scalar f, ∂Y/∂t
+        entry by entry for a matrix f and a scalar x, else entry (i, j) = ∂f_j/∂x_i, a row f
+        read as the column fᵀ."""
         if f.shape == (1, 1):
             den = x.applyfunc(lambda v: sp.diff(f[0], v))
+        elif x.shape == (1, 1) and f.rows != 1 and f.cols != 1:
+            return f.applyfunc(lambda v: sp.diff(v, x[0]))
         else:
-            den = Matrix(x.rows, f.rows, lambda i, j: sp.diff(f[j], x[i]))
+            den = Matrix(x.rows, len(f), lambda i, j: sp.diff(f[j], x[i]))
         return den if self.der.layout == "denominator" else den.T
 
     def _derivative_by_intermediate(self, fnode: Node, name: str) -> Matrix:
@@ -341,6 +360,13 @@ class Evaluator:
             return sp.Add(*[sp.diff(e, s) * ds for s, ds in self.differentials.items() if e.has(s)])
 
         return f.applyfunc(total)
+
+
+def _count(sizes: list[int]) -> int:
+    out = 1
+    for v in sizes:
+        out *= v
+    return out
 
 
 def _product(sizes: list[int]) -> list[tuple[int, ...]]:

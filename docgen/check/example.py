@@ -22,7 +22,7 @@ import sympy as sp
 
 from .concrete import Evaluator, to_rational
 from ..lang.literal import fits, resolve, shown_entries
-from ..model.expr import Call, Literal, Name, Node, tree_key
+from ..model.expr import Literal, Node, tree_key
 from ..model.derivation import Derivation, Expr, Part, size_of
 from .numeric import CS_STEP, FD_NOISE, FD_STEP, NumericEvaluator, Stats, step_slope
 from .verdict import ExampleResult, chain_start
@@ -140,12 +140,10 @@ class _Values:
 
 def _tabulated(der: Derivation, e: Expr) -> Expr:
     """An expression with free indices as the matrix of its values at every index value."""
-    free = der.free_indices(e.tree)
+    tree, shape, free = der.tabulate(e.tree)
     if not free:
         return e
-    tree = Call("matrix" if len(free) == 2 else "vector", (*(Name(n) for n in free), e.tree))
-    dims = [der.indices[n] for n in free]
-    return Expr(e.text, tree, e.loc, (dims[0], dims[1] if len(dims) == 2 else 1))
+    return Expr(e.text, tree, e.loc, shape)
 
 
 def _close(a, b) -> bool:  # noqa: ANN001

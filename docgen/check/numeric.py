@@ -46,6 +46,7 @@ import numpy as np
 
 from ..model.expr import BinOp, Call, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose
 from ..model.derivation import Derivation
+from .operators import kron_arrays, matrix_power_arrays, vec_arrays
 
 Array = np.ndarray
 Scalar = Callable[[Array], Array]
@@ -183,6 +184,9 @@ class NumericEvaluator:
             for v in values[1:]:
                 total = total + v
             return total
+        if f == "table":  # rows over the first two indices, columns over the rest
+            cols = int(np.prod(sizes[2:]))
+            return _assemble([values[r * cols:(r + 1) * cols] for r in range(int(np.prod(sizes[:2])))])
         cols = sizes[1] if f == "matrix" else 1
         return _assemble([values[r * cols:(r + 1) * cols] for r in range(sizes[0])])
 
@@ -242,6 +246,8 @@ class NumericEvaluator:
             return a + b
         if node.op == "-":
             return a - b
+        if node.op == "**":  # a symbolic exponent: exp(b·log a), defined where a > 0
+            return np.exp(b * _log(a))
         if node.op == "*":
             return a * b  # a 1×1 array broadcasts as a scalar
         if node.op == "/":
@@ -252,10 +258,14 @@ class NumericEvaluator:
 
     def _Call(self, node: Call) -> Array:
         f = node.func
-        if f in ("delta", "basis", "matrix", "vector") or (f == "sum" and len(node.args) == 2):
+        if f in ("delta", "basis", "matrix", "vector", "table") or (f == "sum" and len(node.args) == 2):
             return self._indexed_call(node)
         if f == "D":
             return self._derivative(node)
+        if f == "matpow":
+            return matrix_power_arrays(self._eval(node.args[0]), int(node.args[1].value), _inverse)  # type: ignore[attr-defined]
+        if f == "kron":
+            return kron_arrays(self._eval(node.args[0]), self._eval(node.args[1]))
         if f in ("ones", "zeros", "eye"):
             dims = [int(a.value) if isinstance(a, Num) else self.sizes[a.name] for a in node.args]  # type: ignore[attr-defined]
             if f == "eye":
@@ -284,6 +294,8 @@ class NumericEvaluator:
             return _sqrt((a * a).sum(axis=whole, keepdims=True))
         if f == "diag":
             return a * np.eye(a.shape[-2])  # (..., n, 1) * (n, n): v_i on the diagonal
+        if f == "vec":
+            return vec_arrays(a)
         if f == "tr":
             return np.trace(a, axis1=-2, axis2=-1)[..., None, None]
         if f == "det":
@@ -309,12 +321,21 @@ class NumericEvaluator:
         fnode, xnode = node.args
         if isinstance(xnode, Entry):
             return self._entry_derivative(fnode, xnode)
+        stacked = isinstance(xnode, Call)  # D(f, vec(X)): X's entries in column-major order
+        if stacked:
+            xnode = xnode.args[0]  # type: ignore[union-attr]
         name = xnode.name  # type: ignore[attr-defined]
         x = self.values[name] if name in self.values else self._eval(xnode)  # an intermediate
         rows, cols = x.shape[-2:]
         if not self.depends(fnode, name):
             f = self._eval(fnode)
-            shape = (rows, cols) if f.shape[-2:] == (1, 1) else (rows * cols, f.shape[-2])
+            fr, fc = f.shape[-2:]
+            if (fr, fc) == (1, 1):
+                shape = (rows * cols, 1) if stacked else (rows, cols)
+            elif rows * cols == 1 and fr != 1 and fc != 1:
+                return np.zeros(np.broadcast_shapes(f.shape[:-2], x.shape[:-2]) + (fr, fc))
+            else:
+                shape = (rows * cols, fr * fc)
             den = np.zeros(np.broadcast_shapes(f.shape[:-2], x.shape[:-2]) + shape)
             return den if self.der.layout == "denominator" else np.swapaxes(den, -1, -2)
         k = rows * cols
@@ -333,10 +354,16 @@ class NumericEvaluator:
             basis = basis.reshape(stop - start, *([1] * (x.ndim - 2)), rows, cols)
             parts.append(self._slope(fnode, {name: (x[None], basis)}, h, step))
         jac = parts[0] if len(parts) == 1 else np.concatenate(parts)  # (k, ..., f_rows, f_cols)
-        if jac.shape[-2:] == (1, 1):  # scalar f: the gradient has x's shape
+        if stacked:  # the copies in column-major order of X's entries
+            jac = jac[np.arange(k).reshape(rows, cols).T.ravel()]
+            rows, cols = k, 1
+        fr, fc = jac.shape[-2:]
+        if (fr, fc) == (1, 1):  # scalar f: the gradient has x's shape
             den = np.moveaxis(jac[..., 0, 0], 0, -1).reshape(*jac.shape[1:-2], rows, cols)
-        else:  # column f: entry (i, j) = ∂f_j/∂x_i
-            den = np.moveaxis(jac[..., 0], 0, -2)
+        elif k == 1 and fr != 1 and fc != 1:  # ∂Y/∂t: Y's shape in both layouts
+            return jac[0]
+        else:  # a column f, or a row read as a column: entry (i, j) = ∂f_j/∂x_i
+            den = np.moveaxis(jac.reshape(*jac.shape[:-2], fr * fc), 0, -2)
         return den if self.der.layout == "denominator" else np.swapaxes(den, -1, -2)
 
     def _slope(self, fnode: Node, moves: dict[str, tuple[Array, Array]], h: float,

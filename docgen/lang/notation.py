@@ -42,6 +42,8 @@ from .symbolic import (
     Frac,
     IndexSum,
     Inv,
+    Kron,
+    MatPowOf,
     Neg,
     Norm,
     PartialD,
@@ -49,6 +51,7 @@ from .symbolic import (
     Sub,
     SumAll,
     Transposed,
+    Vec,
     is_matrix,
     is_tagged,
     make,
@@ -57,6 +60,7 @@ from .symbolic import (
 )
 from .typeset import greek, name_tex
 from .indexnotation import IndexNotation, is_entry
+from .operators import Operators
 
 # -- precedence (SymPy's scale: Add 40, Mul 50, Pow 60, Func 70, Atom 1000) -----------------
 P_ADD = 40
@@ -83,7 +87,7 @@ ELEMENTWISE_TEX = {
 }
 
 
-class DocLatexPrinter(IndexNotation, LatexPrinter):
+class DocLatexPrinter(IndexNotation, Operators, LatexPrinter):
     """LaTeX in docgen's notation.
 
     Settings (besides SymPy's, of which `order` defaults to 'none', `diff_operator` to 'rd'
@@ -131,6 +135,12 @@ class DocLatexPrinter(IndexNotation, LatexPrinter):
             return P_MUL if self._settings["sum_style"] == "ones" else P_OPERATOR
         if isinstance(e, (sp.Mul, MatMul, HadamardProduct, ElemDiv, Differential)):
             return P_MUL
+        if isinstance(e, Kron):
+            return P_MUL - 1  # A ⊗ B in parentheses inside a product, not inside a sum
+        if isinstance(e, MatPowOf):
+            return P_POW
+        if isinstance(e, Vec):
+            return P_FUNC
         if isinstance(e, Frac):
             return P_FRAC
         if isinstance(e, (sp.Pow, HadamardPower, Transpose, Transposed, Inverse, Inv)):
@@ -279,7 +289,9 @@ class DocLatexPrinter(IndexNotation, LatexPrinter):
             return r"\sqrt{" + self._print(base) + "}"
         return self._sup(base, self._exponent(exp))
 
-    def _exponent(self, exp: sp.Rational) -> str:
+    def _exponent(self, exp: sp.Basic) -> str:
+        if not isinstance(exp, sp.Rational):  # a symbolic exponent
+            return self._print(exp)
         if exp.q == 1:
             return str(int(exp.p))
         return str(int(exp.p)) + "/" + str(int(exp.q))

@@ -19,6 +19,7 @@ MAX_EXPONENT = 16  # |k| in x**k, and the product of the exponents of nested pow
 MAX_MAGNITUDE = 10**12  # numerators and denominators of numeric literals
 MAX_LITERAL_ENTRIES = 144  # entries written in one matrix literal (a 12×12 matrix)
 MAX_INDEX = 64  # an integer index x[k], like the integer sizes of shapes
+MAX_ROOT = 12  # the denominator q of an exponent p/q: roots up to the 12th
 
 ELEMENTWISE = frozenset({"exp", "log", "tanh", "sigmoid", "softplus", "sqrt", "sin", "cos", "abs",
                          "tan", "sinh", "cosh", "arctan"})
@@ -41,9 +42,14 @@ BUILTINS: dict[str, tuple[int, int]] = {
     "det": (1, 1),
     "inv": (1, 1),
     "norm": (1, 1),
+    "kron": (2, 2),
+    "vec": (1, 1),
+    "matpow": (2, 2),
     "D": (2, 2),
     "d": (1, 1),
 }
+# names that are not functions of the language but stand in its internal trees
+INTERNAL = frozenset({"table"})
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult: "@"}
 
@@ -150,6 +156,8 @@ class _Converter:
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Pow):
                 exp = self.exponent(node.right)
+                if not isinstance(exp, Fraction):  # x ** a: a symbolic (scalar) exponent
+                    return BinOp("**", self.convert(node.left), exp, col)
                 outer = self.power
                 self.power = outer * max(abs(exp), 1)
                 if self.power > MAX_EXPONENT:
@@ -199,8 +207,8 @@ class _Converter:
         if node.keywords:
             raise self.error(node, "keyword arguments are not allowed")
         name = node.func.id
-        if name.startswith("_"):
-            raise self.error(node, f"name {name!r} is not allowed (leading underscore)")
+        if name.startswith("_") or name in INTERNAL:
+            raise self.error(node, f"name {name!r} is not allowed" + (" (leading underscore)" if name.startswith("_") else ""))
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.error(arg, "starred arguments are not allowed")
@@ -218,8 +226,15 @@ class _Converter:
                 want = str(lo) if lo == hi else f"{lo} or {hi}"
                 raise self.error(node, f"{name}() takes {want} argument(s), got {len(args)}")
             if name == "D" and not isinstance(args[1], Name) and not (
-                    isinstance(args[1], Entry) and isinstance(args[1].base, Name)):
-                raise self.error(node, "D(f, x) differentiates with respect to a symbol x or an entry x[k]")
+                    isinstance(args[1], Entry) and isinstance(args[1].base, Name)) and not (
+                    isinstance(args[1], Call) and args[1].func == "vec" and isinstance(args[1].args[0], Name)):
+                raise self.error(node, "D(f, x) differentiates with respect to a symbol x or an entry x[k] "
+                                 "(or vec(X) of a symbol X)")
+            if name == "matpow":
+                k = args[1]
+                if not isinstance(k, Num) or k.value.denominator != 1 or abs(k.value) > MAX_EXPONENT:
+                    raise self.error(node.args[1], "matpow(X, k) takes an integer literal k, "
+                                     f"-{MAX_EXPONENT} <= k <= {MAX_EXPONENT} (negative: powers of the inverse)")
         return Call(name, args, col)
 
     def binder(self, node: ast.AST, func: str) -> Name:
@@ -308,16 +323,32 @@ class _Converter:
             raise self.error(node, f"number literal is too large or too small (limit {MAX_MAGNITUDE:.0e})")
         return out
 
-    def exponent(self, node: ast.AST) -> Fraction:
-        try:
-            value = self.convert(node)
-        except ParseError:
-            raise
-        if not isinstance(value, Num):
-            raise self.error(node, "an exponent must be a number literal, e.g. x**2")
-        exp = value.value
-        if abs(exp) > MAX_EXPONENT or exp.denominator not in (1, 2):
-            raise self.error(
-                node, f"exponent {exp} not allowed: integers or halves up to {MAX_EXPONENT}"
-            )
+    def exponent(self, node: ast.AST) -> Fraction | Node:
+        """A number (2, -1, 0.5, 1/3, -3/4: a rational with denominator up to MAX_ROOT) or,
+        when the exponent has a name in it, the tree of a symbolic exponent (x ** a)."""
+        value = self.convert(node)
+        exp = _constant(value)
+        if exp is None:
+            if not any(isinstance(n, Name) for n in value.walk()):
+                raise self.error(node, "an exponent is a number such as 2, -1, 1/3, or a scalar "
+                                 "expression with a symbol, e.g. x ** a")
+            return value
+        if abs(exp) > MAX_EXPONENT or exp.denominator > MAX_ROOT:
+            raise self.error(node, f"exponent {exp} not allowed: a rational p/q with |p/q| <= "
+                             f"{MAX_EXPONENT} and q <= {MAX_ROOT}")
         return exp
+
+
+def _constant(node: Node) -> Fraction | None:
+    """The value of a number written as arithmetic of literals (1/3, -(3/4), 2*3), else None."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        v = _constant(node.arg)
+        return None if v is None else -v
+    if isinstance(node, BinOp) and node.op in "+-*/" and len(node.op) == 1:
+        a, b = _constant(node.left), _constant(node.right)
+        if a is None or b is None or (node.op == "/" and b == 0):
+            return None
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else a}[node.op]
+    return None

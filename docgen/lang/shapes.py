@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..model.errors import Location, ShapeError
 from ..model.expr import BinOp, Call, Dots, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose
-from ..model.derivation import SCALAR, Shape, Symbol
+from ..model.derivation import SCALAR, Shape, Symbol, dim_factors, dim_product
 from .parse import ELEMENTWISE
 
 
@@ -109,6 +109,10 @@ class _Infer:
     def _BinOp(self, node: BinOp) -> Shape:
         a, b = self.shape(node.left), self.shape(node.right)
         op = node.op
+        if op == "**":  # x ** a: elementwise, with a scalar exponent
+            if not is_scalar(b):
+                raise self.error(node.right, f"an exponent is a scalar, got {show(b)}")
+            return a
         if op in "+-":
             if a != b:
                 raise self.error(node, f"cannot {'add' if op == '+' else 'subtract'} {show(a)} and {show(b)}")
@@ -154,7 +158,7 @@ class _Infer:
         s = self.scope
         if isinstance(ix, Num):
             k = int(ix.value)
-            top = dim if isinstance(dim, int) else s.smallest.get(dim)
+            top = dim if isinstance(dim, int) else self.smallest(dim)
             if top is not None and k > top:
                 at = f"size {dim}" if isinstance(dim, int) else f"{dim}, whose smallest checked size is {top}"
                 raise self.error(ix, f"index {k} is out of range for {at}")
@@ -173,6 +177,19 @@ class _Infer:
             raise self.error(ix, f"unknown index {name!r}: declare it under indices, e.g. indices: {{{name}: n}}")
         if s.indices[name] != dim:
             raise self.error(ix, f"index {name} ranges over {s.indices[name]}, but is used along a dimension of size {dim}")
+
+    def smallest(self, dim) -> int | None:  # noqa: ANN001
+        """The smallest size checked of a dimension (a product of names: of its factors)."""
+        if dim is None:  # an integer index of delta: no dimension to check it against
+            return None
+        sizes = [self.scope.smallest.get(f) for f in dim_factors(dim)]
+        if not sizes or None in sizes:
+            return None
+        out = 1
+        for v in sizes:
+            out *= v  # type: ignore[operator]
+        coefficient = dim.split("*")[0]
+        return out * (int(coefficient) if coefficient.isdigit() else 1)
 
     def _Dots(self, node: Dots) -> Shape:
         raise self.error(node, "'...' may stand only in a matrix literal that is a whole side of an "
@@ -248,7 +265,18 @@ class _Infer:
             return (dim, 1)
         if f in ("ones", "zeros", "eye"):
             return self._constructor(node)
+        if f == "matpow":
+            a = self.shape(node.args[0])
+            if a[0] != a[1]:
+                raise self.error(node, f"matpow() takes a square matrix, got {show(a)}")
+            return a
         shapes = [self.shape(a) for a in node.args]
+        if f == "kron":  # m×n ⊗ p×q is mp×nq
+            (m, n), (p, q) = shapes
+            return (dim_product(m, p), dim_product(n, q))
+        if f == "vec":  # the columns stacked: m×n -> mn×1
+            (m, n), = shapes
+            return (dim_product(m, n), 1)
         if f in ELEMENTWISE or f in self.scope.functions or f == "d":
             if f in self.scope.functions and len(node.args) != 1:
                 raise self.error(node, f"{f}() takes 1 argument, got {len(node.args)}")
@@ -294,6 +322,10 @@ class _Infer:
 
     def _derivative(self, node: Call) -> Shape:
         fnode, xnode = node.args
+        if isinstance(xnode, Call):  # D(f, vec(X)): by the entries of X, stacked column by column
+            x = self.shape(xnode)
+            self.variable(xnode.args[0])  # type: ignore[arg-type]
+            return self._layout(node, self.shape(fnode), x)
         if isinstance(xnode, Entry):  # D(f, x[k]): a partial derivative by one entry
             sym = self.scope.symbols.get(xnode.base.name)  # type: ignore[attr-defined]
             if sym is None or sym.generic:
@@ -320,13 +352,35 @@ class _Infer:
             raise self.error(xnode, "derivatives with respect to a symmetric matrix are not supported")
         else:
             x = sym.shape
-        f = self.shape(fnode)
+        return self._layout(node, self.shape(fnode), x)
+
+    def variable(self, xnode: Name) -> None:
+        """x in D(f, vec(x)): an independent symbol that is not symmetric."""
+        sym = self.scope.symbols.get(xnode.name)
+        if sym is None or sym.generic:
+            raise self.error(xnode, f"D(f, vec({xnode.name})): {xnode.name!r} must be an independent symbol")
+        if "symmetric" in sym.assume:
+            raise self.error(xnode, "derivatives with respect to a symmetric matrix are not supported")
+
+    def _layout(self, node: Call, f: Shape, x: Shape) -> Shape:
+        """The shape of D(f, x) (f and x of shapes `f` and `x`) in the document's layout.
+
+        A scalar f: x's shape (its transpose in numerator layout). A vector f (a column, or a
+        row read as the column fᵀ) by a scalar or a column x: M×N, entry (i, j) = ∂f_j/∂x_i
+        (N×M in numerator layout). A matrix f by a scalar x: f's shape in both layouts (∂Y/∂t
+        entry by entry). Anything else has four indices: refused, naming the two ways to write
+        it (entries, or vec)."""
         if is_scalar(f):
             den = x
-        elif is_column(f) and is_column(x):
-            den = (x[0], f[0])
-        elif is_column(f):
-            raise self.error(node, f"D of a vector ({show(f)}) by a matrix ({show(x)}) is a tensor; not supported")
+        elif not is_column(f) and f[0] != 1 and is_scalar(x):
+            return f  # ∂Y/∂t, entry by entry: the same in both layouts
+        elif is_column(x) and (is_column(f) or f[0] == 1):
+            den = (x[0], f[0] if is_column(f) else f[1])
         else:
-            raise self.error(node, f"D of a {show(f)} matrix is a tensor; differentiate a scalar or a column vector")
+            def kind(s: Shape) -> tuple[str, int]:
+                return ("a vector", 1) if is_column(s) or s[0] == 1 else ("a matrix", 2)
+            (fw, fk), (xw, xk) = kind(f), kind(x)
+            raise self.error(node, f"D of {fw} ({show(f)}) by {xw} ({show(x)}) has {fk + xk} indices, "
+                                   "which is not a matrix: write it entry by entry, D(Y[i, j], X[k, l]) "
+                                   "with index variables, or as D(vec(Y), vec(X)) (the vec/Kronecker form)")
         return den if self.scope.layout == "denominator" else (den[1], den[0])

@@ -135,6 +135,18 @@ class Basis:
     """basis(n, i): ops = (Str(i),)."""
 
 
+class Kron:
+    """kron(a, b): ops = (a, b), printed a ⊗ b."""
+
+
+class Vec:
+    """vec(a): the columns of a stacked."""
+
+
+class MatPowOf:
+    """matpow(a, k): ops = (a, Integer(k)), printed a^{k}."""
+
+
 class LiteralOf:
     """A matrix literal: ops = (Tuple of rows, Str('column') or Str('rows')); a row is a Tuple of
     entries and Str('cdots'); a row Tuple(Str('vdots')) is a whole row '...'."""
@@ -148,7 +160,8 @@ def _pair(tag: type) -> tuple[type, type]:
 
 _CLASSES = {tag: _pair(tag) for tag in
             (PartialD, Differential, Diag, Apply, Frac, ElemDiv, Neg, Sub, SumAll, Norm,
-             ScalarOf, Transposed, Inv, EntryOf, Delta, IndexSum, MatrixOf, Basis, LiteralOf)}
+             ScalarOf, Transposed, Inv, EntryOf, Delta, IndexSum, MatrixOf, Basis, LiteralOf,
+             Kron, Vec, MatPowOf)}
 
 
 def make(tag: type, shape: tuple | None, *ops: Any) -> sp.Basic:
@@ -178,7 +191,9 @@ def is_matrix(obj: sp.Basic) -> bool:
 
 
 def _dim(d: str | int) -> sp.Expr:
-    return sp.Integer(d) if isinstance(d, int) else sp.Symbol(d)
+    if isinstance(d, int):
+        return sp.Integer(d)
+    return sp.Mul(*[sp.Integer(f) if f.isdigit() else sp.Symbol(f) for f in d.split("*")])
 
 
 class Converter:
@@ -228,6 +243,8 @@ class Converter:
         a, b = self.convert(node.left), self.convert(node.right)
         ma, mb = is_matrix(a), is_matrix(b)
         op = node.op
+        if op == "**":  # a symbolic exponent
+            return HadamardPower(a, b) if ma else sp.Pow(a, b, evaluate=False)
         if op in "+-":
             if op == "-":
                 b = make(Sub, b.shape if mb else None, b)
@@ -289,13 +306,16 @@ class Converter:
             return make(IndexSum, inner.shape if is_matrix(inner) else None, Str(names[0]), Str(dim), inner)
         dims = [sp.Symbol(self.der.indices[n]) if self.der is not None and n in self.der.indices else sp.Symbol("n")
                 for n in names]
-        shape = (dims[0], dims[1] if f == "matrix" else sp.Integer(1))
+        if f == "table":  # internal: rows over (i, j), columns over the rest
+            shape = (dims[0] * dims[1], sp.Mul(*dims[2:]))
+        else:
+            shape = (dims[0], dims[1] if f == "matrix" else sp.Integer(1))
         return make(MatrixOf, shape, sp.Tuple(*[Str(n) for n in names]), inner)
 
     # -- calls -------------------------------------------------------------------------------
     def _Call(self, node: E.Call) -> sp.Basic:
         f = node.func
-        if f in ("delta", "basis", "matrix", "vector") or (f == "sum" and len(node.args) == 2):
+        if f in ("delta", "basis", "matrix", "vector", "table") or (f == "sum" and len(node.args) == 2):
             return self._indexed(node)
         if f in ("ones", "zeros", "eye"):
             dims = []
@@ -314,6 +334,17 @@ class Converter:
         args = [self.convert(a) for a in node.args]
         if f == "D":
             return self._derivative(*args)
+        if f == "kron":
+            a, b = args
+            (m, n), (p, q) = (x.shape if is_matrix(x) else (1, 1) for x in (a, b))
+            return self._scalar(make(Kron, (m * p, n * q), a, b))
+        if f == "vec":
+            (a,) = args
+            m, n = a.shape if is_matrix(a) else (1, 1)
+            return self._scalar(make(Vec, (m * n, sp.Integer(1)), a))
+        if f == "matpow":
+            a, k = args
+            return make(MatPowOf, a.shape, a, k) if is_matrix(a) else make(MatPowOf, None, a, k)
         (a,) = args
         shape = a.shape if is_matrix(a) else None
         if f == "d":
@@ -340,11 +371,13 @@ class Converter:
             return make(PartialD, None, f, x)
         fs = tuple(f.shape) if is_matrix(f) else (1, 1)
         xs = tuple(x.shape) if is_matrix(x) else (1, 1)
+        layout = self.der.layout if self.der is not None else "denominator"
         if fs == (1, 1):
             den = xs
+        elif xs == (1, 1) and fs[0] != 1 and fs[1] != 1:  # ∂Y/∂t: Y's shape in both layouts
+            den, layout = fs, "denominator"
         else:
-            den = (xs[0], fs[0])
-        layout = self.der.layout if self.der is not None else "denominator"
+            den = (xs[0], fs[0] if fs[1] == 1 else fs[1])  # a row f read as the column fᵀ
         if layout != "denominator":
             den = (den[1], den[0])
         if tuple(den) == (1, 1):

@@ -65,8 +65,9 @@ def _subscript(sub: str) -> str:
 def latex_shape(shape: Shape) -> str:
     """\\mathbb{R}, \\mathbb{R}^{n}, \\mathbb{R}^{n \\times m} (dimension names in plain style)."""
 
-    def dim(d: str | int) -> str:
-        return str(d) if isinstance(d, int) else name_tex(d, "plain")
+    def dim(d: str | int) -> str:  # a product m*n (kron, vec) is written mn
+        return str(d) if isinstance(d, int) else " ".join(
+            f if f.isdigit() else name_tex(f, "plain") for f in d.split("*"))
 
     if tuple(shape) == SCALAR:
         return r"\mathbb{R}"

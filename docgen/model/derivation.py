@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Union
 
 from .errors import Location
-from .expr import Node, index_names
+from .expr import Call, Name, Node, index_names
 
 Dim = Union[str, int]
 Shape = tuple[Dim, Dim]
@@ -16,7 +16,41 @@ SCALAR: Shape = (1, 1)
 
 def size_of(shape: Shape, sizes: dict[str, int]) -> tuple[int, int]:
     """A shape with its dimension names replaced by sizes."""
-    return tuple(d if isinstance(d, int) else sizes[d] for d in shape)  # type: ignore[return-value]
+    return tuple(dim_size(d, sizes) for d in shape)  # type: ignore[return-value]
+
+
+def dim_size(d: Dim, sizes: dict[str, int]) -> int:
+    """A dimension's size: an integer, a name, or a product of names `m*n` (as kron and vec
+    make them; never declared)."""
+    if isinstance(d, int):
+        return d
+    out = 1
+    for f in d.split("*"):
+        out *= int(f) if f.isdigit() else sizes[f]
+    return out
+
+
+def dim_product(*dims: Dim) -> Dim:
+    """The product of dimensions in a canonical form: integers multiplied into one factor in
+    front, names sorted, so that `m*n` and `n*m` are the same dimension; 1 disappears."""
+    k, names = 1, []
+    for d in dims:
+        if isinstance(d, int):
+            k *= d
+            continue
+        for f in d.split("*"):
+            if f.isdigit():
+                k *= int(f)
+            else:
+                names.append(f)
+    if not names:
+        return k
+    return "*".join(([str(k)] if k != 1 else []) + sorted(names))
+
+
+def dim_factors(d: Dim) -> list[str]:
+    """The dimension names a dimension is a product of (`m*n` -> [m, n])."""
+    return [] if isinstance(d, int) else [f for f in d.split("*") if not f.isdigit()]
 
 
 @dataclass(frozen=True)
@@ -181,6 +215,24 @@ class Derivation:
         of their declaration: a claim with free indices holds for every value of them."""
         used = index_names(tree)
         return tuple(n for n in self.indices if n in used)
+
+    def tabulate(self, tree: Node) -> tuple[Node, Shape, tuple[str, ...]]:
+        """A tree with free indices as the matrix of its values at every index value, with that
+        matrix's shape and the free indices: `matrix(i, k, e)` for two, `vector(i, e)` for one,
+        and for three or four (∂Y_ij/∂X_kl) `table(i, j, k, l, e)`, whose rows run over (i, j)
+        and columns over (k, l), each pair row-major (so its shape is products of dims)."""
+        free = self.free_indices(tree)
+        if not free:
+            return tree, SCALAR, free
+        dims = [self.indices[n] for n in free]
+        func = {1: "vector", 2: "matrix"}.get(len(free), "table")
+        out = Call(func, (*(Name(n) for n in free), tree))
+        if func == "table":
+            return out, (dim_product(*dims[:2]), dim_product(*dims[2:])), free
+        return out, (dims[0], dims[1] if len(dims) == 2 else 1), free
+
+    def index_ranges(self, free: tuple[str, ...], sizes: dict[str, int]) -> list[int]:
+        return [sizes[self.indices[n]] for n in free]
 
     def numeric_sizes(self) -> dict[str, int]:
         return {n: d.numeric for n, d in self.dims.items()}

@@ -51,7 +51,9 @@ class Neg(Node):
 
 @dataclass(frozen=True)
 class BinOp(Node):
-    """`+ - * / @`. `*` and `/` scale by a scalar or act elementwise; `@` is the matrix product."""
+    """`+ - * / @ **`. `*` and `/` scale by a scalar or act elementwise; `@` is the matrix
+    product; `**` is an elementwise power with a symbolic scalar exponent (`x ** a`; a literal
+    exponent is a `Pow`)."""
 
     op: str
     left: Node
@@ -64,7 +66,8 @@ class BinOp(Node):
 
 @dataclass(frozen=True)
 class Pow(Node):
-    """A power with a literal exponent; elementwise for vectors and matrices."""
+    """A power with a literal rational exponent (denominator up to 12); elementwise for vectors
+    and matrices (the matrix power is `matpow(X, k)`)."""
 
     base: Node
     exp: Fraction
@@ -137,14 +140,25 @@ class Literal(Node):
 
 
 # calls whose first argument(s) bind an index variable: name -> how many leading binders
-BINDERS = {"sum": 1, "matrix": 2, "vector": 1}
+BINDERS = {"sum": 1, "matrix": 2, "vector": 1, "table": 4}
+# table(i, j, k, l, e) (also with three indices) is internal: the values of an equation with
+# three or four free indices (Derivation.tabulate); it is not part of the language
 # calls whose arguments are index positions (no shape): delta(i, k), basis(n, i)
 INDEX_ARGS = {"delta": (0, 1), "basis": (0, 1)}
 
 
 def is_binder(node: Node) -> bool:
     """sum(k, e), matrix(i, j, e), vector(i, e): the leading names are bound in the last argument."""
-    return isinstance(node, Call) and node.func in BINDERS and len(node.args) == BINDERS[node.func] + 1
+    if not isinstance(node, Call) or node.func not in BINDERS:
+        return False
+    if node.func == "table":
+        return len(node.args) in (4, 5)
+    return len(node.args) == BINDERS[node.func] + 1
+
+
+def binder_count(node: Call) -> int:
+    """How many leading arguments of a binder are the index variables it binds."""
+    return len(node.args) - 1 if node.func == "table" else BINDERS[node.func]
 
 
 def index_names(node: Node) -> frozenset[str]:
@@ -167,7 +181,7 @@ def _index_names(node: Node) -> frozenset[str]:
         return frozenset(out)
     if is_binder(node):
         assert isinstance(node, Call)
-        k = BINDERS[node.func]
+        k = binder_count(node)
         bound = {a.name for a in node.args[:k] if isinstance(a, Name)}
         return frozenset(_index_names(node.args[k]) - bound)
     out = set()
@@ -207,9 +221,10 @@ def _unparse(node: Node, outer: int) -> str:
         return _unparse(node.arg, 5) + ".T"  # a power below gets parentheses (outer 5)
     if isinstance(node, Pow):
         v = node.exp
-        # exponents are integers or halves, both exact as decimals
-        exp = str(v.numerator) if v.denominator == 1 else str(float(v))
-        if v < 0:
+        # integers and halves as decimals (2, 0.5), other fractions as (1/3)
+        exp = str(v.numerator) if v.denominator == 1 else str(float(v)) if v.denominator == 2 \
+            else f"{v.numerator}/{v.denominator}"
+        if v < 0 or "/" in exp:
             exp = f"({exp})"
         text = _unparse(node.base, 6) + "**" + exp
         return f"({text})" if outer >= 5 else text  # (x**2)**3 and (x**2).T need them
@@ -225,6 +240,11 @@ def _unparse(node: Node, outer: int) -> str:
         rows = ["[" + ", ".join(_unparse(e, 0) for e in r) + "]" if r else "..." for r in node.rows]
         return "[" + ", ".join(rows) + "]"
     assert isinstance(node, BinOp)
+    if node.op == "**":  # a symbolic exponent: x**a, x**(a + 1)
+        right = node.right
+        exp = _unparse(right, 0) if isinstance(right, Name) else f"({_unparse(right, 0)})"
+        text = _unparse(node.left, 6) + "**" + exp
+        return f"({text})" if outer >= 5 else text
     prec = _PRECEDENCE[node.op]
     text = f"{_unparse(node.left, prec)} {node.op} {_unparse(node.right, prec + 1)}"
     return f"({text})" if prec < outer else text

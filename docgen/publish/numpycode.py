@@ -73,18 +73,27 @@ def _logsumexp(a):
     return _s(m + np.log(np.exp(a - m).sum()))
 
 
-def _jac(f, x, numerator=False):
-    """D(f, x) by central differences: the shape of x for a scalar f, else (entries of x) x (entries of f)."""
+def _jac(f, x, numerator=False, stacked=False):
+    """D(f, x) by central differences: the shape of x for a scalar f (of vec(x) when stacked: x's
+    entries column by column), the shape of f for a matrix f and a scalar x, else (entries of x)
+    x (entries of f)."""
     x = _arr(x)
     h = STEP * (1 + np.abs(x).max())
     cols = []
+    shape = (1, 1)
     for idx in np.ndindex(*x.shape):
         plus, minus = x.copy(), x.copy()
         plus[idx] += h
         minus[idx] -= h
-        cols.append(((f(plus) - f(minus)) / (2 * h)).ravel())
+        slope = (f(plus) - f(minus)) / (2 * h)
+        shape = slope.shape
+        cols.append(slope.ravel())
     jac = np.array(cols)
-    den = jac.reshape(x.shape) if jac.shape[1] == 1 else jac
+    if stacked:
+        jac = jac[np.arange(x.size).reshape(x.shape).T.ravel()]
+    if x.size == 1 and min(shape) > 1:
+        return jac.reshape(shape)
+    den = jac.reshape(-1 if stacked else x.shape[0], 1 if stacked else x.shape[1]) if jac.shape[1] == 1 else jac
     return den.T if numerator else den
 
 
@@ -169,6 +178,8 @@ class Printer:
         a, b = self.code(node.left, env), self.code(node.right, env)
         if node.op == "@":
             return f"_mm({a}, {b})"
+        if node.op == "**":  # a symbolic exponent (a 1x1 array broadcasts)
+            return f"np.power({a}, {b})"
         return f"({a} {node.op} {b})"
 
     def _dim(self, node: Node) -> str:
@@ -230,6 +241,12 @@ class Printer:
             return self._derivative(node, env)
         if f == "d":
             return self._differential(args[0], env)
+        if f == "kron":
+            return f"np.kron({self.code(args[0], env)}, {self.code(args[1], env)})"
+        if f == "vec":
+            return f"{self.code(args[0], env)}.reshape(-1, 1, order='F')"
+        if f == "matpow":
+            return f"np.linalg.matrix_power({self.code(args[0], env)}, {int(args[1].value)})"  # type: ignore[attr-defined]
         if f not in _ELEMENTWISE and f not in _WHOLE:
             raise DocgenError(f"{self.der.id}: {f} is a generic function; a derivation with "
                               "generic functions cannot be exported")
@@ -252,6 +269,9 @@ class Printer:
         if isinstance(xnode, Entry):  # ∂f/∂x_k: the entry k of the gradient of a scalar f
             whole = self._derivative(Call("D", (fnode, xnode.base)), env)
             return self._Entry(Entry(Name("_"), xnode.indices), {**env, "_": whole})
+        stacked = ", stacked=True" if isinstance(xnode, Call) else ""  # D(f, vec(X))
+        if isinstance(xnode, Call):
+            xnode = xnode.args[0]
         assert isinstance(xnode, Name)
         self.depth += 1
         var = f"_v{self.depth}"
@@ -261,7 +281,7 @@ class Printer:
             self.depth -= 1
         at = self.code(xnode, env)
         numerator = ", numerator=True" if self.der.layout == "numerator" else ""
-        return f"_jac(lambda {var}: {body}, {at}{numerator})"
+        return f"_jac(lambda {var}: {body}, {at}{numerator}{stacked})"
 
     def _differential(self, fnode: Node, env: dict[str, str]) -> str:
         self.depth += 1

@@ -29,11 +29,11 @@ from ..model.derivation import (
     Symbol,
     size_of,
 )
-from ..lang.parse import BUILTINS, parse_expr, split_equation
+from ..lang.parse import BUILTINS, INTERNAL, parse_expr, split_equation
 from ..lang.shapes import OPEN, Scope, infer, show
 from ..model.expr import unparse
 
-RESERVED = frozenset(BUILTINS) | {"T", "t", "pi", "e", "E", "I"}
+RESERVED = frozenset(BUILTINS) | INTERNAL | {"T", "t", "pi", "e", "E", "I"}
 
 
 def build_derivation(doc: Document) -> Derivation:
@@ -274,8 +274,8 @@ class _Builder:
         if self.free(a) and a.shape != SCALAR:
             raise ModelError(f"an equation with free indices ({', '.join(self.free(a))}) is about entries: "
                              f"both sides are scalars, got {show(a.shape)}", loc)
-        if len(self.free(a)) > 2:
-            raise ModelError(f"at most two free indices in an equation, got {', '.join(self.free(a))}", loc)
+        if len(self.free(a)) > 4:
+            raise ModelError(f"at most four free indices in an equation, got {', '.join(self.free(a))}", loc)
         if a.shape != b.shape:
             raise ModelError(f"the two sides have different shapes: {show(a.shape)} and {show(b.shape)}", loc)
         return a, b

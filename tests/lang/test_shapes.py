@@ -152,8 +152,11 @@ def test_derivative_shapes_in_both_layouts(text, denominator, numerator):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("D(z, W)", "D of a vector (m×1) by a matrix (m×n) is a tensor"),
-    ("D(W, x)", "D of a m×n matrix is a tensor"),
+    ("D(z, W)", "D of a vector (m×1) by a matrix (m×n) has 3 indices, which is not a matrix"),
+    ("D(W, x)", "D of a matrix (m×n) by a vector (n×1) has 3 indices"),
+    ("D(W, W)", "D of a matrix (m×n) by a matrix (m×n) has 4 indices, which is not a matrix: write it entry "
+                "by entry, D(Y[i, j], X[k, l]) with index variables, or as D(vec(Y), vec(X))"),
+    ("D(x.T, W)", "D of a vector (1×n) by a matrix (m×n) has 3 indices"),
     ("D(y, y)", "'y' must be an independent symbol"),
     ("D(a, S)", "symmetric matrix are not supported"),
 ])

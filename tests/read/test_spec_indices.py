@@ -125,9 +125,17 @@ def test_steps_keep_the_claims_free_indices(build):
     assert "step has the free indices {k}, but the claim has {i}" in err.message
 
 
-def test_three_free_indices_are_refused(build):
-    err = one_error(build, HEAD + "claim: x[i] * x[k] * W[j, i] = W[j, i] * x[k] * x[i]\n")
-    assert "at most two free indices" in err.message
+def test_three_and_four_free_indices_are_accepted(build):
+    der = build(HEAD + "claim: x[i] * x[k] * W[j, i] = W[j, i] * x[k] * x[i]\n")
+    assert der.free_indices(der.parts[0].lhs.tree) == ("i", "k", "j")
+    tree, shape, free = der.tabulate(der.parts[0].lhs.tree)
+    assert tree.func == "table" and shape == ("n*n", "m") and free == ("i", "k", "j")
+
+
+def test_five_free_indices_are_refused(build):
+    head = HEAD.replace("indices: {i: n, k: n, j: m}", "indices: {i: n, k: n, j: m, l: n, r: m}")
+    err = one_error(build, head + "claim: W[j, i] * W[r, k] * x[l] = x[l] * W[j, i] * W[r, k]\n")
+    assert "at most four free indices in an equation, got i, k, j, l, r" in err.message
 
 
 def test_differential_proof_with_free_indices_is_refused(build):

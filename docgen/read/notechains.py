@@ -323,3 +323,43 @@ def _elementwise_definition(tex: str) -> tuple[str, str] | None:
         return None
     f, x, g = name_of(m.group(1) or m.group(2)), name_of(m.group(3) or m.group(4)), name_of(m.group(5))
     return (f, x) if f == g else None
+
+
+def entry_at(tex: str, at: int, dim: str = "n") -> str:
+    """'entry (1, n)' when offset `at` of `tex` is inside a cell of a matrix written with dots."""
+    envs = [m for m in re.finditer(r"\\begin\{(array|bmatrix|pmatrix|matrix|Bmatrix|vmatrix)\}(\{[^{}]*\})?", tex)
+            if m.start() < at]
+    for m in reversed(envs):
+        end = tex.find("\\end{" + m.group(1) + "}", m.end())
+        if end < at:
+            continue
+        body = tex[m.end():end]
+        depth = _depths(body)
+        rows, cells, start = [], [], 0
+        for i, c in enumerate(body):
+            if depth[i]:
+                continue
+            if c == "&":
+                cells.append((start, i))
+                start = i + 1
+            elif body.startswith("\\\\", i) and (i == 0 or body[i - 1] != "\\"):
+                cells.append((start, i))
+                rows.append(cells)
+                cells, start = [], i + 2
+        cells.append((start, len(body)))
+        rows.append(cells)
+        pos = at - m.end()
+        for r, row in enumerate(rows):
+            for c, (a, b) in enumerate(row):
+                if a <= pos <= b:
+                    dots_r = [k for k, rr in enumerate(rows) if "\\vdots" in body[rr[0][0]:rr[-1][1]]]
+                    dots_c = [k for k, (x, y) in enumerate(rows[0]) if re.search(r"\\[cd]dots", body[x:y])]
+                    return f"entry ({_label(r, len(rows), dots_r, dim)}, {_label(c, len(row), dots_c, dim)})"
+    return ""
+
+
+def _label(k: int, count: int, dots: list[int], dim: str) -> str:
+    if not dots or k < dots[0]:
+        return str(k + 1)
+    back = count - 1 - k
+    return dim if back == 0 else f"{dim}-{back}"

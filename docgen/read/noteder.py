@@ -29,7 +29,7 @@ from ..model.errors import DocgenError, Location
 from ..model.expr import Call, Name, Node, unparse
 from .load import Document
 from .note import Note
-from .notechains import Chain, Declaration, Found
+from .notechains import Chain, Declaration, Found, entry_at
 from .spec import build_derivation, identified
 
 _UNDECLARED = re.compile(r"neither (\w+) nor \S+ is declared|^(\w+) is not declared")
@@ -202,8 +202,14 @@ def _read_all(note: Note, members: list, symbols: dict[str, tuple], functions: d
                 raise
             at = _offset(note, exc.location, members[0].start)
             symbols[name] = symbols[like[-1]]
+            cell = ""
+            for m in members:
+                if m.start <= at < m.start + len(m.tex):
+                    size = symbols[like[-1]][0]
+                    cell = entry_at(m.tex, at - m.start, size if isinstance(size, str) else "n")
+            where = f"{cell}: " if cell else ""
             p.decisions = [d for d in p.decisions if d[0] < members[0].start]
-            p.findings.append(Finding(at, f"{name} is not declared in the note (a typo for {like[-1]}?); "
+            p.findings.append(Finding(at, f"{where}{name} is not declared in the note (a typo for {like[-1]}?); "
                                           f"read as a new symbol like {like[-1]} to check the rest"))
     raise NotRead("too many undeclared names", note.loc(members[0].start), 0)
 

@@ -101,14 +101,16 @@ def prepare(note_path: str, sidecar: str | None = None) -> tuple[Note, list[Plan
 def audit(note_path: str, sidecar: str | None = None, jobs: int = 0,
           policy: Policy = DEFAULT_POLICY) -> Audit:
     note, planned, unread, plain = prepare(note_path, sidecar)
-    results = verify([p.derivation for p in planned], jobs=jobs, policy=policy) if planned else []
+    built = [p for p in planned if p.derivation is not None]
+    results = verify([p.derivation for p in built], jobs=jobs, policy=policy) if built else []
+    by_id = {r.derivation.id: r for r in results}
     chains, seen = [], set()
-    for p, res in zip(planned, results):
-        chains.append(_chain(note, p, res, seen))
+    for p in planned:
+        chains.append(_chain(note, p, by_id.get(p.ident), seen))
     return Audit(note, chains, [(l, c, r) for (l, c), r in unread], plain, planned)
 
 
-def _chain(note: Note, p: Planned, res: Result, seen: set) -> ChainReport:
+def _chain(note: Note, p: Planned, res: Result | None, seen: set) -> ChainReport:
     line, _ = note.where(p.chain.start)
     rep = ChainReport(line, p.ident)
     for d in p.used:
@@ -122,6 +124,13 @@ def _chain(note: Note, p: Planned, res: Result, seen: set) -> ChainReport:
         seen.add((f.start, f.message))
         fl, fc = note.where(f.start)
         rep.links.append(LinkReport(fl, fc, REFUTED, f.message))
+    if res is None:
+        err = p.error
+        loc = err.location if err else None
+        rep.links.append(LinkReport(loc.line if loc and loc.line else line, loc.column if loc else 0,
+                                    REFUTED, err.message if err else "not built"))
+        rep.links.sort(key=lambda l: (l.line, l.col))
+        return rep
     for problem in res.problems:
         loc = problem.location
         rep.links.append(LinkReport(loc.line if loc else line, loc.column if loc else 0, REFUTED, problem.message))
@@ -181,6 +190,7 @@ def text_report(a: Audit, verbose: bool = False) -> str:
 def import_note(note_path: str, out_dir: str, sidecar: str | None = None) -> list[Path]:
     """Write one derivation file per chain read (never overwriting); returns the files written."""
     note, planned, _, _ = prepare(note_path, sidecar)
+    planned = [p for p in planned if p.derivation is not None]
     folder = Path(out_dir)
     stem = Path(note_path).stem
     targets = [folder / f"{stem}-{p.ident}.yaml" for p in planned]
@@ -194,6 +204,6 @@ def import_note(note_path: str, out_dir: str, sidecar: str | None = None) -> lis
         data["id"] = f"{stem}-{p.ident}".lower().replace("_", "-")
         head = (f"# imported by docgen import from {Path(note_path).name}, line {note.where(p.chain.start)[0]}\n"
                 "# edit the LaTeX of the steps (tex:) and run docgen verify\n")
-        atomic_write(target, (head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
+        atomic_write(target, (head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None,
                                                     width=100000)).encode("utf-8"))
     return targets

@@ -177,7 +177,7 @@ def _pieces(row: str) -> list[tuple[int, str]]:
     """The row split at top-level separators: commas, \\quad, blanked prose."""
     depth = _depths(row)
     out, start = [], 0
-    for m in re.finditer(r"\\q?quad(?![A-Za-z])|[,;]|\x00+", row):
+    for m in re.finditer(r"\\q?quad(?![A-Za-z])|(?<!\\)[,;]|\x00+", row):
         if depth[m.start()] == 0:
             out.append((start, row[start:m.start()]))
             start = m.end()

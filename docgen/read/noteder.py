@@ -56,6 +56,7 @@ class Planned:
     findings: list[Finding] = field(default_factory=list)
     steps: list[int] = field(default_factory=list)  # offsets of the members checked as steps
     added: int = -1  # offset of the conclusion whose form step was added
+    error: DocgenError | None = None  # read, but not a derivation (the two sides' shapes differ)
 
 
 @dataclass
@@ -81,9 +82,8 @@ def plan(note: Note, found: Found, sidecar: dict[str, Any] | None = None) -> tup
         except NotRead as exc:
             unread.append(Unread(_offset(note, exc.location, chain.start), exc.message))
             continue
-        except DocgenError as exc:
-            unread.append(Unread(_offset(note, exc.location, chain.start), exc.message))
-            continue
+        except DocgenError as exc:  # read, but wrong (shapes that do not fit, a bad chain)
+            p.error = exc
         planned.append(p)
     return planned, unread
 
@@ -170,9 +170,19 @@ def _build(note: Note, found: Found, sidecar: dict[str, Any], p: Planned) -> Non
     p.derivation = build_derivation(doc)
 
 
-def _context(symbols: dict[str, tuple], functions: dict[str, str], layout: str) -> Context:
+def _indices(tex: str, symbols: dict[str, tuple]) -> dict[str, str]:
+    """Subscripts i, j, k, l that nothing declares: index variables over the first size."""
+    dims = [x for s in symbols.values() for x in s if isinstance(x, str)]
+    found = set(re.findall(r"_\{?([ijkl])\}?|_\{([ijkl])([ijkl])\}", tex))
+    names = sorted({c for t in found for c in t if c} - set(symbols))
+    return {i: dims[0] for i in names} if dims else {}
+
+
+def _context(symbols: dict[str, tuple], functions: dict[str, str], layout: str,
+             indices: dict[str, str] | None = None) -> Context:
     dims = frozenset(x for s in symbols.values() for x in s if isinstance(x, str))
-    scope = Scope(symbols={n: Symbol(n, s) for n, s in symbols.items()}, dims=dims, layout=layout)
+    scope = Scope(symbols={n: Symbol(n, s) for n, s in symbols.items()}, dims=dims, layout=layout,
+                  indices=dict(indices or {}))
     for f, arg in functions.items():
         scope.functions[f] = f
         scope.functions[f + "prime"] = f
@@ -185,12 +195,13 @@ def _read_all(note: Note, members: list, symbols: dict[str, tuple], functions: d
               layout: str, p: Planned) -> list[Node]:
     """Each member's tree; a name the note never declares is declared like the chain's vector
     (at most 3 of them), and reported."""
+    indices = _indices(" ".join(m.tex for m in members), symbols)
     for _ in range(4):
-        ctx = _context(symbols, functions, layout)
+        ctx = _context(symbols, functions, layout, indices)
         try:
             out = []
             for m in members:
-                reading = read_expr(m.tex, ctx, note.loc(m.start))
+                reading = read_expr(m.tex.replace("\x00", " "), ctx, note.loc(m.start))
                 out.append(reading.tree)
                 p.decisions += [(m.start + d.col, d.text) for d in reading.decisions]
             return out
@@ -231,15 +242,18 @@ def _dependencies(trees: list[Node], symbols: dict[str, tuple], functions: dict[
                 target, wrt = n.args[0], [n.args[1].name]
             elif isinstance(n, Call) and n.func == "d" and wrts:
                 target, wrt = n.args[0], wrts[:1]
-            if target is None:
-                continue
-            for m in target.walk():
-                if isinstance(m, Name) and m.name in symbols and m.name not in wrt and m.name not in wrts:
-                    deps.setdefault(m.name, [])
-                    for w in wrt:
-                        if w not in deps[m.name]:
-                            deps[m.name].append(w)
+            # only a symbol differentiated on its own (∂y/∂x, d y) is a function of x
+            if isinstance(target, Name) and target.name in symbols and target.name not in wrts:
+                deps.setdefault(target.name, [])
+                for w in wrt:
+                    if w not in deps[target.name]:
+                        deps[target.name].append(w)
     return deps
+
+
+def _variables(trees: list[Node]) -> set[str]:
+    return {n.args[1].name for t in trees for n in t.walk()
+            if isinstance(n, Call) and n.func == "D" and isinstance(n.args[1], Name)}
 
 
 def _shape_yaml(shape: tuple) -> Any:
@@ -264,7 +278,14 @@ def _data(note: Note, p: Planned, symbols: dict[str, tuple], functions: dict[str
         spec: dict[str, Any] = {"shape": _shape_yaml(s)}
         if n in deps:
             spec["of"] = deps[n]
+        elif chain.conclusion and n not in _variables(trees):
+            spec["assume"] = ["constant"]
+            p.decisions.append((chain.start, f"{n} is constant in the differentials (only the "
+                                             "variable and what is differentiated vary)"))
         data["symbols"][n] = spec
+    indices = _indices(" ".join(m.tex for m in chain.members + chain.conclusion), symbols)
+    if indices:
+        data["indices"] = indices
     if functions:
         data["functions"] = {f: ({"derivative": f + "prime", "applied_to": a} if a
                                  else {"derivative": f + "prime"}) for f, a in functions.items()}

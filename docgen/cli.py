@@ -102,6 +102,19 @@ def _parser() -> argparse.ArgumentParser:
     _inputs(ex, jobs=False)
     ex.add_argument("--out", default="-", metavar="FILE", help="the module to write (default '-': standard output)")
     ex.add_argument("--no-verify", action="store_true", help="export even if the derivation is not verified")
+    au = sub.add_parser("audit", help="check the formulas of an existing Markdown, LaTeX or text note")
+    au.add_argument("note", help="the note (.md, .tex, .txt, …)")
+    au.add_argument("--format", choices=("text", "json"), default="text", help="report format (default text)")
+    au.add_argument("--html", metavar="FILE", help="also write an annotated HTML copy of the note")
+    au.add_argument("--sidecar", metavar="FILE", help="declarations the note leaves implicit (YAML; "
+                                                      "default NOTE.docgen.yaml beside it, or front matter)")
+    au.add_argument("-v", "--verbose", action="store_true", help="every link, and the reader's decisions")
+    au.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: automatic)")
+    im = sub.add_parser("import", help="write derivation files for the chains of a note")
+    im.add_argument("note", help="the note (.md, .tex, .txt, …)")
+    im.add_argument("-o", "--out", default="derivations", metavar="FOLDER",
+                    help="where to write (default derivations/); existing files are never overwritten")
+    im.add_argument("--sidecar", metavar="FILE", help="as for audit")
     ini = sub.add_parser("init", help="start a notes repository: derivations/ with an example, "
                                       "a Makefile, editor schema wiring")
     ini.add_argument("folder", nargs="?", default=".", help="where (default: the current folder)")
@@ -123,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             return _export_numpy(args)
         if args.command == "init":
             return _init(args)
+        if args.command == "audit":
+            return _audit(args)
+        if args.command == "import":
+            return _import(args)
     except DocgenError as exc:
         _print_error(exc)
         return exc.exit_code
@@ -199,6 +216,32 @@ def _verify(args: argparse.Namespace) -> int:
     if corpus.errors:
         return EXIT_INPUT
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .publish.audit import audit, json_report, text_report
+    from .publish.fsutil import atomic_write
+
+    result = audit(args.note, args.sidecar, jobs=args.jobs)
+    if args.format == "json":
+        sys.stdout.write(json_report(result))
+    else:
+        sys.stdout.write(text_report(result, verbose=args.verbose))
+    if args.html:
+        from .publish.auditview import html_report
+
+        if Path(args.html).resolve() == Path(args.note).resolve():
+            raise DocgenError(f"--html {args.html}: is the note itself; name another file")
+        atomic_write(args.html, html_report(result))
+    return result.exit_code
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .publish.audit import import_note
+
+    for path in import_note(args.note, args.out, args.sidecar):
+        print(f"wrote {path}")
+    return EXIT_OK
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ class Scope:
     symbols: dict[str, Symbol]
     definitions: dict[str, Shape] = field(default_factory=dict)
     functions: dict[str, str] = field(default_factory=dict)  # generic f and f' -> "f"
+    applied: dict[str, str] = field(default_factory=dict)  # f -> x: LaTeX f_k stands for f(x)_k
     dims: frozenset[str] = frozenset()
     layout: str = "denominator"
     locals: dict[str, Shape] = field(default_factory=dict)  # e.g. `t` in an example function

@@ -109,6 +109,8 @@ def text_report(results: list[Result], verbose: bool = False, unusable: int = 0)
         for link in res.links:
             if verbose or link in rejected:
                 lines.extend("    " + line for line in judged_link(link, res.policy))
+            if verbose:  # what the LaTeX reader decided (steps written with tex:)
+                lines.extend(f"        read as: {r}" for r in dict.fromkeys(link.left.read_as + link.right.read_as))
     passed = sum(r.passed for r in results)
     tail = f" ({unusable} file{'s' if unusable != 1 else ''} unusable)" if unusable else ""
     lines.append(f"{passed} passed, {len(results) - passed + unusable} failed{tail}")

@@ -209,6 +209,8 @@ class _Builder:
             out[name] = fn
             self.scope.functions[name] = name
             self.scope.functions[fn.derivative] = name
+            if "applied_to" in spec:  # LaTeX: f_k written alone is an entry of f(x)
+                self.scope.applied[name] = spec["applied_to"]
         return out
 
     def check_names(self, dims: dict, symbols: dict, functions: dict[str, Function],

@@ -47,7 +47,7 @@ def from_scope(scope: Scope) -> Context:
             derivatives[base] = name
     for name, base in scope.functions.items():
         derivatives.setdefault(base, base + "prime")
-    return Context(scope, derivatives)
+    return Context(scope, derivatives, applied_to=dict(scope.applied))
 
 
 def simple_context(symbols: dict[str, Shape], dims: tuple[str, ...] = (), functions: tuple[str, ...] = (),

@@ -128,7 +128,8 @@ def tokenize(text: str, loc: Location | None = None) -> list[Tok]:
             continue
         if ch == "\\":
             m = _COMMAND.match(text, i)
-            assert m is not None
+            if m is None:  # a backslash before a line break or at the end
+                raise NotRead("a backslash that starts no command", loc.shifted(i), i)
             cmd = m.group(0)
             i = _command(text, i, m.end(), cmd, push, last, loc)
             continue

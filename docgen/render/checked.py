@@ -110,8 +110,9 @@ def checked_view(groups: Groups, der: Derivation, f: Any, lang: str,
                 "verdict": "" if lk.status in ("proven-all", "proven")
                 else f.text(legend_words.get(lk.status, lk.status)),
                 "evidence": f.pieces(evidence.merge(pieces)),
+                # a step's counterexample is shown under the step itself (the commentary)
                 "witness": f.pieces(evidence.witness_pieces(lk.witness, lang, digits))
-                if lk.witness is not None else "",
+                if lk.witness is not None and entry.kind != "step" else "",
             })
         parts.append({"title": f.text(part.title) if part.title else "", "entries": entries})
     return {"intro": f.text(words["checked_intro"]), "legend": legend, "parts": parts,

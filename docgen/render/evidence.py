@@ -122,7 +122,7 @@ def point_name_tex(name: str) -> str | None:
     if m:
         base = m.group("base")
         if base.startswith("d") and len(base) > 1:
-            return r"d" + name_tex(base[1:], "plain") + "_{" + m.group("idx") + "}"
+            return r"\mathrm{d}" + name_tex(base[1:], "plain") + "_{" + m.group("idx") + "}"
         return name_tex(base, "plain") + "_{" + m.group("idx") + "}"
     if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name):
         return name_tex(name, "plain")

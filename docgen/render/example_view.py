@@ -60,7 +60,7 @@ def example_view(der: Derivation, example: Any, f: Any, words: dict[str, str],
               for name in der.example.values]
     wrts = sorted({p.wrt for p in der.parts if p.method == "differential" and p.wrt},
                   key=list(der.symbols).index)
-    dxs = [{"equation": f.math("d" + notation.latex_name(w, der) + " = " + given_tex(
+    dxs = [{"equation": f.math(r"\mathrm{d}" + notation.latex_name(w, der) + " = " + given_tex(
         [[float(v) for v in row] for row in differentials(der, w)], digits))} for w in wrts]
     functions = [{"equation": f.math(_function_impl(name, e, der))}
                  for name, e in der.example.functions.items()]
@@ -77,6 +77,7 @@ def example_view(der: Derivation, example: Any, f: Any, words: dict[str, str],
         "note": f.prose(note, "example note", loc=der.example.loc or der.loc) if note else "",
         "digits": digits,
         "rounded": f.text(words["rounded"].format(digits=digits)),
+        "values_rounded": f.text(words["values_rounded"].format(digits=digits)),
         "parts": [_part_rows(der, pi, p, example, f, words, digits)
                   for pi, p in enumerate(der.parts)],
         "several": len(der.parts) > 1,

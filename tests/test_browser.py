@@ -235,3 +235,65 @@ def test_visible_text_skips_katex_mathml():
               '</annotation></math></span><span class="katex-html">a/b</span></span> $x$</p>')
     assert "".join(seen.text) == "a a/b $x$"
     assert RAW_TEX.findall("".join(seen.text)) == ["$", "$"]
+
+
+# -- the chain-first layout: no horizontal overflow, a tick that is a tick -------------------
+
+MEASURE = ("<script>document.fonts.ready.then(() => { const e = document.documentElement;"
+           " document.body.setAttribute('data-overflow', e.scrollWidth + ' ' + e.clientWidth); });"
+           "</script>")
+
+
+def overflow(page: Path, width: int, profile: Path, proxy: Recorder) -> tuple[int, int]:
+    """document.documentElement's scrollWidth and clientWidth once the page and its fonts are
+    laid out at `width` px (a measuring copy of the page, beside it, with one script)."""
+    probe = page.with_name(page.stem + ".measure.html")
+    probe.write_text(page.read_text("utf-8").replace("</body>", MEASURE + "</body>"), "utf-8")
+    try:
+        proc = run_chromium(probe, profile, proxy, "--dump-dom", "--virtual-time-budget=5000",
+                            f"--window-size={width},900")
+    finally:
+        probe.unlink()
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]
+    found = re.search(r'data-overflow="(\d+) (\d+)"', proc.stdout.decode("utf-8"))
+    assert found, f"{page}: the measuring script did not run"
+    return int(found.group(1)), int(found.group(2))
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_page_overflows_horizontally(pages, tmp_path, width):
+    proxy = Recorder()
+    try:
+        wide = []
+        for page in pages:
+            scroll, client = overflow(page, width, tmp_path / "profile", proxy)
+            if scroll > client:
+                wide.append(f"{page.name}: {scroll} > {client}")
+        assert not wide, f"pages wider than {width} px: {wide}"
+    finally:
+        proxy.close()
+
+
+def test_the_marks_are_drawn_in_katex_ams_font(pages):
+    """The tick is AMS's \\checkmark in KaTeX's AMS font, not a ✓ of the page's (CJK) font,
+    which looks like √."""
+    page = next(p for p in pages if p.stem == "softmax-jacobian")
+    text = page.read_text("utf-8")
+    marks = re.findall(r'<a class="mark status-[a-z-]+"[^>]*>(.*?)</a>', text, re.S)
+    assert len(marks) == 8  # 7 steps and the claim
+    assert all('class="mord amsrm">✓</span>' in m for m in marks), marks[0]
+    assert "✓" not in re.sub(r'<span class="mord amsrm">✓</span>|<annotation.*?</annotation>'
+                             r'|<math.*?</math>', "", text, flags=re.S)
+
+
+def test_overflow_is_measured(tmp_path):
+    """The measurement sees a page that is wider than the window."""
+    chromium()
+    page = tmp_path / "wide.html"
+    page.write_text('<!DOCTYPE html><html><body><div style="width:2000px">x</div></body></html>', "utf-8")
+    proxy = Recorder()
+    try:
+        scroll, client = overflow(page, 390, tmp_path / "profile", proxy)
+    finally:
+        proxy.close()
+    assert scroll > client and client <= 390

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Callable
 
 from sympy.printing.latex import greek_letters_set, tex_greek_dictionary
 
@@ -98,3 +99,39 @@ def latex_value(rows: list[list[float]], digits: int) -> str:
         return format_number(rows[0][0], digits)
     body = r" \\ ".join(" & ".join(format_number(v, digits) for v in row) for row in rows)
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+
+
+def format_fixed(value: float, digits: int) -> str:
+    """A number with exactly `digits` decimals (0.0900, -0.0220), never -0.0000: the numbers of
+    a table that line up."""
+    v = float(value)
+    if not math.isfinite(v):
+        return format_number(v, digits)
+    s = f"{v:.{max(digits, 0)}f}"
+    if s.startswith("-") and float(s) == 0:
+        s = s[1:]
+    return s
+
+
+def latex_one_line(rows: list[list[float]], cell: Callable[[float], str]) -> str:
+    """A value with each entry written by `cell`: a number; a vector as a tuple (a column
+    vector transposed), in one line; a matrix with its columns right-aligned, so that fixed decimals line up."""
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return cell(rows[0][0])
+    if all(len(r) == 1 for r in rows):  # a column vector: a transposed tuple, one line
+        return "(" + ", ".join(cell(r[0]) for r in rows) + r")^{\top}"
+    if len(rows) == 1:
+        return "(" + ", ".join(cell(v) for v in rows[0]) + ")"
+    body = r" \\ ".join(" & ".join(cell(v) for v in row) for row in rows)
+    return (r"\left[\begin{array}{" + "r" * len(rows[0]) + "} " + body
+            + r" \end{array}\right]")
+
+
+def latex_fixed(rows: list[list[float]], digits: int) -> str:
+    """A computed value with fixed decimals (an entry not known, NaN, as a centred dot)."""
+    return latex_one_line(rows, lambda v: r"\cdot" if v != v else format_fixed(v, digits))
+
+
+def latex_given(rows: list[list[float]], digits: int) -> str:
+    """A given value as written (1, 0.5, -2), in one line where it can."""
+    return latex_one_line(rows, lambda v: format_number(v, digits))

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import jinja2
 import markdown
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..lang.rules import RULES, describe
 from .escape import (
@@ -179,6 +179,24 @@ class Formatter:
                 parts[i] = SOURCE_EQ.sub(lambda m: '<span class="source-eq">' + html.escape(
                     self.source_eq(m.group(1))) + "</span>", part).replace(_ESCAPED_SRC, "{src:")
         return "".join(parts)
+
+    def pieces(self, pieces: list[tuple[str, str]]) -> Any:
+        """Text and math pieces (`docgen.render.evidence`) written in the output format: text
+        escaped, math through `math`. In Markdown, text between two formulas that does not
+        start or end with a space gets one (the rule of `prose`)."""
+        out: list[str] = []
+        for n, (kind, s) in enumerate(pieces):
+            if kind == "math":
+                if self.fmt == "md" and n >= 2 and pieces[n - 2][0] == "math" \
+                        and pieces[n - 1][0] == "text" \
+                        and not (pieces[n - 1][1][:1].isspace() or pieces[n - 1][1][-1:].isspace()):
+                    out.append(" ")
+                out.append(str(self.math(s)))
+            else:
+                text = self.text(s)
+                out.append(str(escape(text)) if self.fmt == "html" else text)
+        text = "".join(out)
+        return Markup(text) if self.fmt == "html" else text
 
     # -- PDF metadata, URLs and ids ----------------------------------------------------------
     def meta(self, s: str) -> Any:

@@ -12,8 +12,9 @@ from typing import Any
 from ..check.verdict import chain_start
 from ..lang import notation
 from ..lang.rules import RULES, describe
-from ..lang.typeset import latex_shape, latex_value
+from ..lang.typeset import latex_shape
 from ..model.derivation import Derivation, Part
+from . import checked, evidence, example_view
 from .escape import is_derivation_id
 from .formatter import Formatter
 
@@ -35,6 +36,15 @@ WORDS: dict[str, dict[str, str]] = {
         "sizes": "sizes", "elementwise": "applied elementwise", "derivative": "derivative",
         "given": "given", "tags": "Tags", "rounded": "rounded to {digits} decimals",
         "generic": "a generic function of",
+        "checked": "How this note was checked",
+        "checked_intro": ("docgen checked every link of the chain: exactly (SymPy, rational "
+                          "arithmetic) at the sizes given, for every size in index notation where "
+                          "it could, and numerically at a larger size, each derivative also "
+                          "against finite differences. The marks beside the steps"),
+        "fails": "fails", "at_inputs": "At these inputs", "differential": "with the differential",
+        "agree": "steps {steps} give the same value", "agree_one": "step {steps} gives the same value",
+        "differs": "differs", "gradient": "the gradient it identifies",
+        "steps_word": "steps", "example_sizes": "Sizes", "values_rounded": "Values rounded to {digits} decimals.",
         # punctuation joining the words above to what follows them: full-width in Chinese
         "stop": ".", "colon": ": ", "comma": ", ", "semicolon": "; ", "list": ", ",
         "open": " (", "close": ")", "dash": " — ",
@@ -52,6 +62,14 @@ WORDS: dict[str, dict[str, str]] = {
         "sizes": "尺寸", "elementwise": "逐元素作用", "derivative": "导数",
         "given": "已知", "tags": "标签", "rounded": "保留 {digits} 位小数",
         "generic": "的一般函数，自变量为",
+        "checked": "本文的验证",
+        "checked_intro": ("docgen 验证了推导链的每一步：在给定尺寸上用 SymPy 精确（有理数）计算，"
+                          "能做到时用指标记号对任意维数证明，并在更大的尺寸上做数值检验，"
+                          "每个导数还与有限差分比较。各步旁的标记"),
+        "fails": "不成立", "at_inputs": "在此输入处", "differential": "所用微分",
+        "agree": "步骤 {steps} 的值与此相同", "agree_one": "步骤 {steps} 的值与此相同",
+        "differs": "不同", "gradient": "由此读出的梯度",
+        "steps_word": "步骤", "example_sizes": "尺寸", "values_rounded": "数值保留 {digits} 位小数。",
         "stop": "。", "colon": "：", "comma": "，", "semicolon": "；", "list": "、",
         "open": "（", "close": "）", "dash": "——",
     },
@@ -89,8 +107,6 @@ LAYOUT_SENTENCE = {
         r"$x^{\top}$ 同形。"),
 }
 
-STATUS_MARK = {"proven-all": "✓", "proven": "✓", "numeric": "≈", "undecided": "?", "failed": "✗"}
-
 # ===========================================================================================
 # The view model
 # ===========================================================================================
@@ -119,38 +135,26 @@ class _Page:
         self.links = {(lk.part, lk.index, lk.kind): lk for lk in result.links}
         self.example = result.example
         self.cited: dict[str, str] = {}  # id -> id, in the order of the chain
+        # the appendix entry each link's mark points to (links with the same evidence share one)
+        self.groups = checked.group_links(self.der, result.links)
 
     def link(self, link: Any) -> dict[str, Any] | None:
-        """A checked link's verdict, evidence and counterexample."""
+        """A checked link as the chain shows it: its compact mark, the verdict in words (a
+        hover title), the anchor of its evidence in the appendix; a failed link's
+        counterexample as mathematics."""
         if link is None:
             return None
         f = self.f
         return {
             "status": link.status,
-            "mark": f.text(STATUS_MARK.get(link.status, "?")),
+            "mark": f.math(evidence.mark_tex(link)),
+            "mark_tex": evidence.mark_tex(link),
             "failed": link.status == "failed",
             "verdict": f.text(link.verdict(self.lang)),
-            "evidence": [f.text(e) for e in link.evidence],
-            "witness": f.text(_witness_text(link, self.words)) if link.witness is not None else "",
+            "target": self.groups.anchor_of(link),
+            "witness": f.pieces(evidence.witness_pieces(link.witness, self.lang, self.digits))
+            if link.witness is not None and link.status == "failed" else "",
         }
-
-    def value(self, rows: Any) -> Any:
-        """A value of the numeric example as math, "" when there is none."""
-        if rows is None:
-            return ""
-        return self.f.math(latex_value(rows, self.digits))
-
-
-def _witness_text(link: Any, words: dict[str, str]) -> str:
-    w = link.witness
-    if w is None:
-        return ""
-    sizes = ", ".join(f"{k} = {v}" for k, v in w.sizes.items())
-    point = "; ".join(f"{k} = {v}" for k, v in w.point.items())
-    parts = [f"{words['sizes']}{words['colon']}{sizes}" if sizes else "", point,
-             f"{w.position(words['entry'])}{words['colon']}{words['left']} {w.left}"
-             f"{words['comma']}{words['right']} {w.right}"]
-    return " — ".join(p for p in parts if p)
 
 
 def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> dict[str, Any]:
@@ -169,8 +173,10 @@ def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> 
     parts = [_part_view(part, pi, page) for pi, part in enumerate(der.parts)]
     sources = _sources(der, f)
     references = _references(page.cited, refs, f)
-    example = _example_view(page)
-    problems = [f.text(str(p)) for p in result.problems]
+    example = example_view.example_view(page.der, page.example, f, page.words, parts)
+    check = checked.checked_view(page.groups, page.der, f, lang, page.words)
+    problems = [f.pieces(evidence.problem_pieces(p, lang, page.digits, _step_number(der)))
+                for p in result.problems]
     return {
         "id": der.id,
         "lang": lang,
@@ -194,6 +200,7 @@ def build_view(result: Any, f: Formatter, draft: bool, refs: dict[str, str]) -> 
         "parts": parts,
         "single_part": len(der.parts) == 1,
         "example": example,
+        "checked": check,
         "references": references,
         "draft": bool(draft and not result.passed),
         "passed": result.passed,
@@ -232,25 +239,32 @@ def _functions(page: _Page) -> list[dict[str, Any]]:
 
 
 def _definitions(page: _Page) -> list[dict[str, Any]]:
-    der, f, example = page.der, page.f, page.example
+    der, f = page.der, page.f
     definitions = []
     for name, d in der.definitions.items():
         equation = notation.latex_name(name, der) + " = " + notation.latex_expr(d.expr, der)
         definitions.append({
             "name": name,
-            "equation": f.math(equation, display=True),
-            "note": f.prose(d.note, f"definition {name}", loc=d.expr.loc) if d.note else "",
-            "value": page.value(example.definitions.get(name)) if example is not None else "",
+            # inline, beside its note: a note under a display read as the next one's caption
+            "equation": f.math(r"\displaystyle " + equation),
+            "tex": equation,
+            "note": f.prose(d.note, f"definition {name}", inline=True, loc=d.expr.loc) if d.note else "",
         })
     return definitions
 
 
+def _step_number(der: Derivation) -> Any:
+    """part label, k -> the step's number as printed (1, or 2.1 with several parts)."""
+    index = {part.label: pi for pi, part in enumerate(der.parts)}
+    return lambda label, k: equation_number(der, index.get(label, 0), k)
+
+
 def _part_view(part: Part, pi: int, page: _Page) -> dict[str, Any]:
-    """One part: its claim, the chain from its start, and how each link was checked."""
-    der, f, lang, example = page.der, page.f, page.lang, page.example
-    values = example.parts.get(part.label) if example is not None else None
+    """One part: its claim with its mark, the chain from its start (each step with its reason
+    and mark), then the notes as commentary. The evidence is in the appendix (`checked`)."""
+    der, f, lang = page.der, page.f, page.lang
     start_tex = notation.latex_expr(chain_start(part), der)
-    rows = _step_rows(part, pi, page, values)
+    rows = _step_rows(part, pi, page)
     ident = page.links.get((part.label, len(part.steps) + 1, "identification"))
     claim_tex = notation.latex_equation(part.lhs, part.rhs, der)
     # the aligned chain as one TeX block (LaTeX align rows; Markdown ```math aligned)
@@ -258,6 +272,7 @@ def _part_view(part: Part, pi: int, page: _Page) -> dict[str, Any]:
     aligned += ["&= " + r["tex"] for r in rows[1:]]
     return {
         "label": part.label,
+        "index": pi,
         "anchor": f"part-{part.label}",
         "claim_anchor": f"claim-{part.label}",
         "title": f.text(part.title) if part.title else "",
@@ -266,18 +281,13 @@ def _part_view(part: Part, pi: int, page: _Page) -> dict[str, Any]:
         "claim": f.math(claim_tex, display=True),
         "claim_tex": claim_tex,
         "claim_link": page.link(page.links.get((part.label, 0, "claim"))),
-        "claim_value": page.value(example.claims.get(part.label)) if example is not None else "",
         "method": part.method,
         "differential": part.method == "differential",
         "wrt": f.math(notation.latex_name(part.wrt, der)) if part.wrt else "",
         "start": f.math(start_tex, display=True),
         "start_tex": start_tex,
-        "start_value": page.value(values[0]) if values else "",
-        "start_value_tex": latex_value(values[0], page.digits) if values else "",
-        # the example's first row: the chain's start, or the whole claim when it has no steps
-        "example_tex": start_tex if rows else claim_tex,
-        "example_start": f.math(start_tex if rows else claim_tex),
         "steps": rows,
+        "commentary": [r for r in rows if r["note"] or r["failed"]],
         "aligned": aligned,
         "identification": f.math(claim_tex, display=True) if ident is not None else "",
         "identification_tex": claim_tex if ident is not None else "",
@@ -286,7 +296,7 @@ def _part_view(part: Part, pi: int, page: _Page) -> dict[str, Any]:
     }
 
 
-def _step_rows(part: Part, pi: int, page: _Page, values: Any) -> list[dict[str, Any]]:
+def _step_rows(part: Part, pi: int, page: _Page) -> list[dict[str, Any]]:
     """The steps of a part's chain; the ids they cite are added to `page.cited`."""
     der, f = page.der, page.f
     rows = []
@@ -294,7 +304,7 @@ def _step_rows(part: Part, pi: int, page: _Page, values: Any) -> list[dict[str, 
         if step.by and step.by not in RULES and is_derivation_id(step.by):
             page.cited.setdefault(step.by, step.by)  # labels, \ref and links take only ids
         step_tex = notation.latex_expr(step.expr, der)
-        has_value = values is not None and k < len(values)
+        link = page.link(page.links.get((part.label, k, "step")))
         rows.append({
             "index": k,
             "number": equation_number(der, pi, k),
@@ -303,9 +313,8 @@ def _step_rows(part: Part, pi: int, page: _Page, values: Any) -> list[dict[str, 
             "rhs": f.math("= " + step_tex, display=True),
             "reason": f.reason(step.by, page.lang),
             "note": f.prose(step.note, f"part {part.label} step {k} note", loc=step.loc) if step.note else "",
-            "link": page.link(page.links.get((part.label, k, "step"))),
-            "value": page.value(values[k]) if has_value else "",
-            "value_tex": latex_value(values[k], page.digits) if has_value else "",
+            "link": link,
+            "failed": bool(link and link["failed"]),
         })
     return rows
 
@@ -324,37 +333,3 @@ def _references(cited: dict[str, str], refs: dict[str, str], f: Formatter) -> li
              "href_html": f"../{cid}/{cid}.html", "href_md": f"../{cid}/{cid}.md",
              "href_pdf": f"../{cid}/{cid}.pdf", "id_text": f.breakable(cid)}
             for cid in cited]
-
-
-def _example_view(page: _Page) -> dict[str, Any] | None:
-    """The numeric example: sizes, inputs, the functions' implementations; None without one."""
-    der, f, example, digits = page.der, page.f, page.example, page.digits
-    if der.example is None or example is None:
-        return None
-    inputs = []
-    for name in der.example.values:
-        value = latex_value(example.inputs.get(name), digits)
-        equation = notation.latex_name(name, der) + " = " + value
-        inputs.append({"name": name, "equation": f.math(equation, display=False)})
-    fun_impls = [{"equation": f.math(_function_impl(name, e, der))}
-                 for name, e in der.example.functions.items()]
-    sizes = ", ".join(f"{k} = {v}" for k, v in example.sizes.items())
-    note = der.example.note
-    return {
-        "sizes": f.math(sizes) if sizes else "",
-        "inputs": inputs,
-        "functions": fun_impls,
-        "note": f.prose(note, "example note", loc=der.example.loc or der.loc) if note else "",
-        "digits": digits,
-        "rounded": f.text(page.words["rounded"].format(digits=digits)),
-        "fd_agree": example.fd_agree,
-    }
-
-
-def _function_impl(name: str, e: Any, der: Derivation) -> str:
-    """f(t) = tanh(t) for an example's elementwise function, or y = ... for a generic symbol."""
-    if name in der.functions:
-        head = notation.latex_applied(name, der)
-    else:
-        head = notation.latex_name(name, der)
-    return head + " = " + notation.latex_expr(e, der)

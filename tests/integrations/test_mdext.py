@@ -81,7 +81,11 @@ def test_a_reference_renders_the_checked_chain(project, verdicts, with_entry_poi
     assert html.startswith("<p>Before.</p>") and html.rstrip().endswith("<p>After.</p>")
     assert '<div class="docgen" id="docgen-sum-exp-gradient"' in html
     assert 'class="katex"' in html and "katex-error" not in html
-    assert html.count("✓ 对所有维数成立") >= 4  # each link's verdict (the note is Chinese)
+    # each link's mark, its verdict on hover (the note is Chinese), linked to its evidence in
+    # the fragment's own appendix
+    assert html.count('title="对所有维数成立"') >= 5
+    assert 'href="#docgen-sum-exp-gradient-check-main-1"' in html
+    assert 'id="docgen-sum-exp-gradient-check-main-1"' in html
     assert "4.0862" in html  # the numeric example: 1 + e + 1/e
     assert "\ue000" not in html and "\x02" not in html  # no placeholder left behind
     assert "```" not in html and "file:" not in html
@@ -133,7 +137,8 @@ def test_a_failing_derivation_raises_with_the_witness(project, verdicts, with_en
 def test_draft_renders_the_failure_marked(project, verdicts, with_entry_points):
     html = convert(WRONG, project, verdicts, draft=True)
     assert "DRAFT: this derivation does not verify" in html
-    assert 'class="step failed"' in html and "✗ failed" in html and "counterexample" in html
+    assert 'class="step failed"' in html and 'class="mark status-failed"' in html
+    assert '<strong class="fails">fails</strong>' in html and "counterexample" in html
 
 
 def test_a_missing_id_or_file_is_named_at_the_block(project, verdicts, with_entry_points):

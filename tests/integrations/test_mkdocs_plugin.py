@@ -69,8 +69,9 @@ def test_the_site_builds_with_the_rendered_chain(built):
         assert 'class="katex"' in page and "katex-error" not in page
         assert 'href="../assets/docgen/katex/katex.min.css"' in page or \
             'href="assets/docgen/katex/katex.min.css"' in page
-    assert "✓ proven for all sizes" in inline  # verdict marks
-    assert "✓ 对所有维数成立" in reference
+    assert 'title="proven for all sizes"' in inline  # verdict marks, the verdict on hover
+    assert 'title="对所有维数成立"' in reference
+    assert 'class="mord amsrm">✓</span>' in inline  # the tick in KaTeX's AMS font
     assert "7.3891" in inline and "2.7183" in inline  # the example: exp(0, 1, 2)
     assert "4.0862" in reference
     assert "<p>Text after.</p>" in inline

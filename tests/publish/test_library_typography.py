@@ -83,3 +83,20 @@ def test_the_library_refers_to_source_equations_with_the_markup(library):
             text = (out / der.id / f"{der.id}.{ext}").read_text("utf-8").split(sources)[0]
             assert not re.search(r"式 ?\(\d+\)", text), (der.id, ext)
             assert "{src:" not in text.replace("\\{src:", ""), (der.id, ext)
+
+
+def pdf_pages(pdf) -> int:
+    """The page count pdfinfo reports."""
+    import subprocess
+
+    need("pdfinfo")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def test_the_chain_first_notes_fit_their_pages(library):
+    """Issue 16's targets: the Softmax Jacobian on 2 pages (it was 4), the MLP on 4 (it was 7):
+    each matrix printed once, the evidence in one short appendix."""
+    out, _ = library
+    assert pdf_pages(out / "softmax-jacobian" / "softmax-jacobian.pdf") <= 2
+    assert pdf_pages(out / "mlp-backprop" / "mlp-backprop.pdf") <= 4

@@ -102,12 +102,13 @@ def test_assumptions_follow_the_symbol_in_every_format(notes, lang, words):
 
 
 
-# (HTML shows "Claim" as a label and "Value" in a box, without punctuation)
-JOINED = {"latex": ("结论。", "数值：", "输入：", "（保留 4 位小数）："),
-          "md": ("结论。", "数值：", "输入：", "布局约定。"),
-          "html": ("布局约定。", "输入：", "（保留 4 位小数）：")}
-JOINED_EN = {"latex": ("Claim.", "Value: ", "Inputs:"), "md": ("Claim.", "Value: ", "Inputs:"),
-             "html": ("Layout convention.", "Inputs:", " (rounded to 4 decimals):")}
+# (HTML shows "Claim" as a label, without punctuation)
+JOINED = {"latex": ("结论。", "输入：", "各步旁的标记："),
+          "md": ("结论。", "输入：", "布局约定。", "各步旁的标记："),
+          "html": ("布局约定。", "输入：", "各步旁的标记：")}
+JOINED_EN = {"latex": ("Claim.", "Inputs:", "The marks beside the steps: "),
+             "md": ("Claim.", "Inputs:", "The marks beside the steps: "),
+             "html": ("Layout convention.", "Inputs:", "The marks beside the steps: ")}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

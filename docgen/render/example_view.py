@@ -1,0 +1,127 @@
+"""The numeric example's view: the inputs once, the definitions' values, and per part the
+claim's value once, with only what is new per step.
+
+Takes the derivation, its `ExampleResult` (values by rows, from `docgen.check.example`), the
+formatter and words, and the parts' views (for step numbers); gives the `example` of the
+templates' `doc`. A step whose value, rounded, is the value already shown is listed as agreeing
+("steps (1)–(7) give the same value"), never printed again; a step whose value differs (only in
+a draft, or the shown entries of a matrix with '...') gets its own row. A differential proof
+shows the differential dx used, the value of df at it, and the gradient the differential
+identifies. Computed values have fixed decimals (`digits`) and line up in their columns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..check.example import differentials
+from ..check.verdict import chain_start
+from ..lang import notation
+from ..lang.typeset import format_fixed, latex_fixed, latex_given
+from ..model.derivation import Derivation
+
+
+fixed_tex = latex_fixed
+given_tex = latex_given
+
+
+def _cells(rows: list[list[float]], digits: int) -> list[str]:
+    return [("" if v != v else format_fixed(v, digits)) for row in rows for v in row]
+
+
+def same_value(step: list[list[float]], shown: list[list[float]], digits: int) -> bool:
+    """Equal once rounded, entry by entry; an entry the step leaves out ('...') is not compared."""
+    a, b = _cells(step, digits), _cells(shown, digits)
+    return len(a) == len(b) and all(x == "" or x == y for x, y in zip(a, b))
+
+
+def ranges(numbers: list[tuple[int, str]]) -> str:
+    """[(1, '1'), (2, '2'), (3, '3'), (5, '5')] -> '(1)–(3), (5)': consecutive steps as a range."""
+    out: list[str] = []
+    run: list[tuple[int, str]] = []
+    for item in numbers + [(-10, "")]:
+        if run and item[0] != run[-1][0] + 1:
+            out.append(f"({run[0][1]})" if len(run) == 1 else
+                       f"({run[0][1]}), ({run[1][1]})" if len(run) == 2 else
+                       f"({run[0][1]})–({run[-1][1]})")
+            run = []
+        run.append(item)
+    return ", ".join(out)
+
+
+def example_view(der: Derivation, example: Any, f: Any, words: dict[str, str],
+                 parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The numeric example (None without one)."""
+    if der.example is None or example is None:
+        return None
+    digits = der.example.digits
+    inputs = [{"name": name, "equation": f.math(notation.latex_name(name, der) + " = "
+                                                + given_tex(example.inputs.get(name), digits))}
+              for name in der.example.values]
+    wrts = sorted({p.wrt for p in der.parts if p.method == "differential" and p.wrt},
+                  key=list(der.symbols).index)
+    dxs = [{"equation": f.math(r"\mathrm{d}" + notation.latex_name(w, der) + " = " + given_tex(
+        [[float(v) for v in row] for row in differentials(der, w)], digits))} for w in wrts]
+    functions = [{"equation": f.math(_function_impl(name, e, der))}
+                 for name, e in der.example.functions.items()]
+    definitions = [{"equation": f.math(notation.latex_name(name, der) + " = " + fixed_tex(v, digits))}
+                   for name, v in example.definitions.items()]
+    sizes = ", ".join(f"{k} = {v}" for k, v in example.sizes.items())
+    note = der.example.note
+    return {
+        "sizes": f.math(sizes) if sizes else "",
+        "inputs": inputs,
+        "differentials": dxs,
+        "functions": functions,
+        "definitions": definitions,
+        "note": f.prose(note, "example note", loc=der.example.loc or der.loc) if note else "",
+        "digits": digits,
+        "rounded": f.text(words["rounded"].format(digits=digits)),
+        "values_rounded": f.text(words["values_rounded"].format(digits=digits)),
+        "parts": [_part_rows(der, pi, p, example, f, words, digits)
+                  for pi, p in enumerate(der.parts)],
+        "several": len(der.parts) > 1,
+        "fd_agree": example.fd_agree,
+    }
+
+
+def _part_rows(der: Derivation, pi: int, part: Any, example: Any, f: Any,
+               words: dict[str, str], digits: int) -> dict[str, Any]:
+    """A part's rows: [lhs, value, note]; the claim's value once, steps only where new."""
+    values = example.parts.get(part.label) or []
+    claim = example.claims.get(part.label)
+    rows: list[dict[str, Any]] = []
+
+    def row(lhs_tex: str, value: list[list[float]], note: str, differs: bool = False) -> None:
+        value_tex = fixed_tex(value, digits)
+        rows.append({"lhs": f.math(lhs_tex), "lhs_tex": lhs_tex, "value": f.math(value_tex),
+                     "value_tex": value_tex, "note": f.text(note), "differs": differs})
+
+    number = (lambda k: str(k)) if len(der.parts) == 1 else (lambda k: f"{pi + 1}.{k}")
+    differential = part.method == "differential" and part.steps
+    shown = values[0] if values else claim
+    agreeing, differing = [], []
+    for k, v in enumerate(values[1:], 1):
+        (agreeing if same_value(v, shown, digits) else differing).append(k)
+    agree = ""
+    if agreeing:
+        listed = ranges([(k, number(k)) for k in agreeing])
+        agree = words["agree" if len(agreeing) > 1 else "agree_one"].format(steps=listed)
+    if differential and values:
+        row(notation.latex_expr(chain_start(part), der), values[0], agree)
+        if claim is not None:
+            row(notation.latex_expr(part.lhs, der), claim, words["gradient"])
+    elif claim is not None:
+        row(notation.latex_expr(part.lhs, der), claim, agree)
+    for k in differing:
+        row(r"\text{(" + number(k) + ")}", values[k], words["differs"], differs=True)
+    return {"title": f.text(part.title) if part.title else "", "rows": rows}
+
+
+def _function_impl(name: str, e: Any, der: Derivation) -> str:
+    """f(t) = tanh(t) for an example's elementwise function, or y = ... for a generic symbol."""
+    if name in der.functions:
+        head = notation.latex_applied(name, der)
+    else:
+        head = notation.latex_name(name, der)
+    return head + " = " + notation.latex_expr(e, der)

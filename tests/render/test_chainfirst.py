@@ -1,0 +1,190 @@
+"""The chain-first documents: one mark per step, the evidence in an appendix in the note's
+language, a numeric example that prints each value once with fixed decimals, drafts with the
+counterexample as mathematics, and every Markdown formula accepted by KaTeX."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from buildhelp import need_katex
+from markdownhelp import parser
+from renderhelp import FORMATS
+
+from docgen.read.load import load_file
+from docgen.read.spec import build_derivation
+from docgen.render import evidence
+from docgen.render.render import render_document
+from docgen.run.verify import load_corpus, verify
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BAD = """\
+id: bad-quad
+title: A wrong quadratic form
+language: {lang}
+dims:
+  n: {{sizes: [2, 3], numeric: 4}}
+symbols:
+  x: {{shape: [n]}}
+  A: {{shape: [n, n], assume: [constant]}}
+claim: D(x.T @ A @ x, x) = (A + A.T) @ x
+method: differential
+steps:
+  - expr: d(x).T @ A @ x + x.T @ A @ d(x)
+    by: product-rule
+  - expr: x.T @ A @ d(x) + x.T @ A @ d(x)
+    by: transpose
+  - expr: ((A + A.T) @ x).T @ d(x)
+    by: algebra
+example:
+  sizes: {{n: 2}}
+  values: {{x: [1, -2], A: [[2, 1], [0, 3]]}}
+"""
+
+
+@pytest.fixture(scope="module")
+def library():
+    corpus = load_corpus([str(ROOT / "derivations")])
+    results = {r.derivation.id: r for r in verify(corpus.derivations)}
+    refs = {i: r.derivation.title for i, r in results.items()}
+    return results, refs
+
+
+@pytest.fixture(scope="module")
+def drafts(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    out = {}
+    for lang in ("en", "zh"):
+        path = folder / f"bad-{lang}.yaml"
+        path.write_text(BAD.format(lang=lang), encoding="utf-8")
+        (res,) = verify([build_derivation(load_file(path))])
+        assert not res.passed
+        out[lang] = res
+    return out
+
+
+# -- marks and the appendix ------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_one_mark_per_step_and_the_evidence_in_the_appendix(library, fmt):
+    results, refs = library
+    out = render_document(results["softmax-jacobian"], fmt, refs=refs)
+    # 7 steps and the claim carry AMS's tick with ∀ (in the chain), plus the legend and the
+    # appendix's entries; no ✓ character from a text font anywhere
+    assert out.count(r"\checkmark_{\forall}") >= 8 + 1
+    assert "✓" not in out
+    assert "本文的验证" in out and "How this note was checked" not in out
+    # the checker's English is worded in Chinese, its sizes as mathematics
+    assert "exact normal form" not in out and "cross-checked" not in out
+    assert "用指标记号对任意维数证明" in out and r"n \in \{2, 3, 4\}" in out
+    # evidence shared by steps (1)-(6) is one entry of the appendix
+    assert "(1)–(6)" in out
+
+
+def test_the_chain_reads_before_the_commentary(library):
+    results, refs = library
+    tex = render_document(results["softmax-jacobian"], "latex", refs=refs)
+    chain = tex.index(r"\begin{align}")
+    notes = tex.index(r"\begin{docgennotes}")
+    assert chain < notes and r"\docgenmark{proven-all}{check-main-1}" in tex[chain:notes]
+    page = render_document(results["softmax-jacobian"], "html", refs=refs)
+    assert page.index('class="chain"') < page.index('class="commentary"') < page.index('id="checked"')
+    assert 'href="#check-main-1" title="对所有维数成立"' in page
+
+
+def test_unknown_evidence_is_kept_verbatim_and_known_kinds_are_worded():
+    assert evidence.evidence_pieces("a new kind of check", "zh") == [("text", "a new kind of check")]
+    assert evidence.evidence_pieces("finite differences agree at n ∈ {8} (relative error < 1e-06)", "zh") == [
+        ("text", "有限差分在 "), ("math", "n = 8"), ("text", " 上一致（误差 "),
+        ("math", r"< 10^{-6}"), ("text", "）")]
+    assert evidence.evidence_pieces("exact at (m, k) ∈ {(2, 3), (3, 2)} only", "en") == [
+        ("text", "exact at "), ("math", r"(m, k) \in \{(2, 3), (3, 2)\}"), ("text", " only")]
+
+
+# -- the numeric example ---------------------------------------------------------------------
+
+def test_the_example_prints_the_claims_value_once_with_fixed_decimals(library):
+    results, refs = library
+    tex = render_document(results["softmax-jacobian"], "latex", refs=refs)
+    example = tex[tex.index("{example}"):tex.index("{checked}")]
+    assert example.count("0.1848") == 1  # the 3×3 Jacobian once, not once per step
+    assert "0.0900" in example and "-0.0220" in example and "-0.022 " not in example
+    assert r"\begin{array}{rrr}" in example  # right-aligned columns: the decimals line up
+    assert "步骤 (1)–(7) 的值与此相同" in example
+
+
+def test_a_differential_proof_shows_dx_and_the_gradient(library):
+    results, refs = library
+    md = render_document(results["inner-product-rule"], "md", refs=refs)
+    example = md[md.index("## 数值示例"):md.index("## 本文的验证")]
+    assert r"所用微分 $`\mathrm{d}\vec{x} = (1, 1)^{\top}`$" in example  # the dx used
+    # df at that dx, which every step gives, and the gradient, each printed once
+    assert "$`18.5170`$——步骤 (1)–(4) 的值与此相同" in example
+    assert r"$`(34.8267, -16.3097)^{\top}`$——由此读出的梯度" in example
+
+
+# -- drafts ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_draft_marks_failing_steps_with_the_witness_as_mathematics(drafts, fmt, lang):
+    out = render_document(drafts[lang], fmt, draft=True)
+    fails = "fails" if lang == "en" else "不成立"
+    assert out.count(r"\boldsymbol{\times}") >= 2  # the two failing steps, in the chain
+    assert r"A_{12} = -\tfrac{1}{4}" in out and r"\mathrm{d}x_{1} = \tfrac{1}{2}" in out
+    assert r"\tfrac{95}{4}" in out and r"\tfrac{71}{8}" in out
+    assert "failed failed" not in out and "失败 失败" not in out and fails in out
+    assert str(drafts[lang].derivation.path) not in out and ".yaml" not in out
+    assert not re.search(r"\d\.\d{7,}", out)  # no long floats
+    assert not re.search(r"- \d", re.sub(r"\$`[^`]*`\$|\$[^$]*\$", "", out))  # no minus set apart
+
+
+# -- Markdown: every formula renders with KaTeX ----------------------------------------------
+
+def formulas(md: str) -> list[tuple[str, bool]]:
+    """Every formula of a Markdown text as GitHub finds it: ```math fences (display) and
+    $`…`$ (a code span between dollars) in the inline content a CommonMark parser makes."""
+    found: list[tuple[str, bool]] = []
+
+    def walk(tokens, source: str) -> None:
+        for tok in tokens:
+            if tok.type == "fence" and tok.info.strip() == "math":
+                found.append((tok.content.strip(), True))
+            if tok.type == "inline":
+                kids = tok.children or []
+                for i, kid in enumerate(kids):
+                    if kid.type == "code_inline" and i and i + 1 < len(kids) \
+                            and kids[i - 1].type == "text" and kids[i - 1].content.endswith("$") \
+                            and kids[i + 1].type == "text" and kids[i + 1].content.startswith("$"):
+                        found.append((kid.content, False))
+
+    walk(parser().parse(md), md)
+    return found
+
+
+def test_every_markdown_formula_of_the_library_renders_with_katex(library):
+    need_katex()
+    from docgen.render.katex import render_math
+
+    results, refs = library
+    items: list[tuple[str, bool]] = []
+    for res in results.values():
+        md = render_document(res, "md", refs=refs, draft=not res.passed)
+        found = formulas(md)
+        # every $`…`$ of the text is one the parser found as math
+        assert len([f for f in found if not f[1]]) == md.count("$`"), res.derivation.id
+        items += found
+    assert len(items) > 1000
+    rendered = render_math(items)  # raises on the first formula KaTeX rejects
+    assert len(rendered) == len(items) and not any("katex-error" in h for h in rendered)
+
+
+def test_draft_markdown_formulas_render_with_katex(drafts):
+    need_katex()
+    from docgen.render.katex import render_math
+
+    items = [f for res in drafts.values() for f in formulas(render_document(res, "md", draft=True))]
+    assert len(render_math(items)) == len(items)

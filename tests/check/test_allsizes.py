@@ -149,3 +149,21 @@ def test_derivatives_by_an_intermediate_are_proven_for_every_size(tmp_path):
             "  - 2 * (y * exp(2 * x))\n")
     out = links(tmp_path, body.replace("definitions:\n", ""))
     assert [link.status for link in out] == ["proven-all"] * 4, [(l.status, l.evidence) for l in out]
+
+
+@pytest.mark.parametrize("definitions, claim", [
+    ("  L: -y.T @ log(s)\n", "D(L, x) = D(s, x) @ D(L, s)"),  # cross-entropy through softmax
+    ("  L: ones(n).T @ exp(s)\n", "D(L, x) = D(s, x) @ D(L, s)"),
+    ("  L: -y.T @ log(s)\n", "D(L, x) = s - y"),  # with the assumption sum(y) = 1 below
+])
+def test_the_chain_rule_through_a_definition_is_proven_for_every_size(tmp_path, definitions, claim):
+    """Σ_k exp(x_k + x_i) = exp(x_i) Σ_k exp(x_k): a factor that does not depend on the sum's
+    index leaves the sum even inside one exp, so the two sides of the chain rule meet."""
+    body = definitions + "assumptions:\n  - sum(y) = 1\n" + f"claim: {claim}\n"
+    out = links(tmp_path, body)
+    assert [link.status for link in out] == ["proven-all"], [link.evidence for link in out]
+
+
+def test_the_chain_rule_with_a_wrong_factor_is_not_proven(tmp_path):
+    out = links(tmp_path, "  L: -y.T @ log(s)\nclaim: D(L, x) = D(L, s)\n")  # the Jacobian dropped
+    assert out[0].status == "failed"

@@ -322,7 +322,7 @@ def random_points(der: Derivation, sizes: dict[str, int], names: set[str], rng: 
     return out
 
 
-MODULAR_DEGREE = 6  # above this degree bound the normal form's expansion is what costs: decide here
+MODULAR_DEGREE = 3  # above this degree bound SymPy's explicit derivative and expansion are what cost: decide here
 
 
 @dataclass

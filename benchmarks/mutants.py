@@ -245,7 +245,8 @@ def rebuild(path: str, part: int, step: int, text: str) -> Derivation:
 
 
 # -- deciding equivalence independently (NumPy) ----------------------------------------------
-def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7) -> tuple[bool, str]:
+def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7,
+               shape: tuple = ()) -> tuple[bool, str]:
     """Whether trees `a` and `b` agree numerically at random points at every exact size and
     the numeric size (the assumptions made to hold), with the reason."""
     from docgen.check.checker import Checker
@@ -255,8 +256,14 @@ def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7
     checker = Checker(der)
     a, b = tabulate_free(der, a), tabulate_free(der, b)
     sizes_list = list(der.size_assignments()) + [der.numeric_sizes()]
-    if isinstance(a, Literal) and isinstance(b, Literal) and a.has_dots and b.has_dots:
-        from docgen.lang.literal import smallest
+    if isinstance(a, Literal) and isinstance(b, Literal) and a.has_dots and b.has_dots and shape:
+        from docgen.lang.literal import pattern_breaks, shown_entries, smallest
+
+        # a matrix with '...' states the pattern of its indices too (the entries it leaves out
+        # follow it): a mutant that breaks the pattern the original follows says something else
+        before = len(pattern_breaks(shown_entries(a, shape), frozenset(der.dims)))
+        if len(pattern_breaks(shown_entries(b, shape), frozenset(der.dims))) > before:
+            return False, "breaks the index pattern of the shown entries"
 
         rows, cols = smallest(a)  # only sizes where the written entries are distinct entries
         sizes_list = [s for s in sizes_list if all(v >= max(rows, cols) for v in s.values())]
@@ -303,11 +310,11 @@ def classify(m: Mutant, budget: float | None = None) -> Mutant:
         part = mder.parts[m.part]
         if m.step == BARE:
             original = _derivation(m.path).parts[m.part].rhs.tree
-            mutated = part.rhs.tree
+            expr = part.rhs
         else:
             original = _derivation(m.path).parts[m.part].steps[m.step].expr.tree
-            mutated = part.steps[m.step].expr.tree
-        same, why = equivalent(mder, original, mutated)
+            expr = part.steps[m.step].expr
+        same, why = equivalent(mder, original, expr.tree, shape=expr.shape)
         k = m.step + 1
         last = m.step == len(part.steps) - 1
         touched = [link for link in chain_links(mder) if link.part == part.label and (

@@ -2,6 +2,8 @@
 
 Per link A = B and per concrete size assignment, cheapest first:
   1. identical trees once definitions are expanded: proven for every size;
+     a rational link (no exp, log, roots, generic functions) of numerator degree above 3, e.g.
+     with inv or det: exact values at random points modulo a prime decide it (modular.py);
   2. exact normal form of every entry in one polynomial ring (exp -> powers of positive
      symbols, logs expanded, radicals with their relations, cancel): zero proves the size;
   3. on an entry that is not zero: exact random rational probes, refuting with an exact witness,

@@ -7,7 +7,8 @@ drop a term of a sum). Each mutant is rebuilt into a Derivation through the norm
 (docgen.read.spec.build_derivation on the mutated data, so the shape checker sees it), and only the
 links that touch the mutated step are checked (docgen.check.checker.Checker.check). When the last step
 is mutated, the claim's right-hand side is mutated with it (otherwise the chain would merely
-"end elsewhere").
+"end elsewhere"). A bare identity (a claim without steps, e.g. the SymPy conformance corpus in
+tests/conformance/sympy/) has its claim's right-hand side mutated, and its claim checked.
 
 Outcomes:
   shape-rejected   the mutant no longer type-checks (a kill by the shape checker)
@@ -66,7 +67,7 @@ class Mutant:
     der_id: str
     path: str
     part: int  # index of the part
-    step: int  # index of the step in the part (0-based)
+    step: int  # index of the step in the part (0-based); BARE: the right side of a bare claim
     operator: str
     description: str
     original: str
@@ -76,6 +77,9 @@ class Mutant:
     seconds: float = 0.0
     proofs: int = 0  # touched links the proof for every size was tried on (non-equivalent mutants)
     unsound: str = ""  # a link that proof wrongly claimed
+
+
+BARE = -1  # Mutant.step of a bare identity's right-hand side
 
 
 # -- generating mutants ----------------------------------------------------------------------
@@ -216,6 +220,10 @@ def rebuild(path: str, part: int, step: int, text: str) -> Derivation:
     der = _derivation(path)
     data = copy.deepcopy(doc.data)
     spec = _part_data(data, part)
+    if step == BARE:
+        lhs_text, _, _, _ = split_equation(spec["claim"])
+        spec["claim"] = f"{lhs_text.strip()} = {text}"
+        return build_derivation(Document(doc.path, data, doc.marks, doc.digest))
     raw = spec["steps"][step]
     if isinstance(raw, dict):
         raw["expr"] = text
@@ -237,7 +245,8 @@ def rebuild(path: str, part: int, step: int, text: str) -> Derivation:
 
 
 # -- deciding equivalence independently (NumPy) ----------------------------------------------
-def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7) -> tuple[bool, str]:
+def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7,
+               shape: tuple = ()) -> tuple[bool, str]:
     """Whether trees `a` and `b` agree numerically at random points at every exact size and
     the numeric size (the assumptions made to hold), with the reason."""
     from docgen.check.checker import Checker
@@ -247,8 +256,14 @@ def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7
     checker = Checker(der)
     a, b = tabulate_free(der, a), tabulate_free(der, b)
     sizes_list = list(der.size_assignments()) + [der.numeric_sizes()]
-    if isinstance(a, Literal) and isinstance(b, Literal) and a.has_dots and b.has_dots:
-        from docgen.lang.literal import smallest
+    if isinstance(a, Literal) and isinstance(b, Literal) and a.has_dots and b.has_dots and shape:
+        from docgen.lang.literal import pattern_breaks, shown_entries, smallest
+
+        # a matrix with '...' states the pattern of its indices too (the entries it leaves out
+        # follow it): a mutant that breaks the pattern the original follows says something else
+        before = len(pattern_breaks(shown_entries(a, shape), frozenset(der.dims)))
+        if len(pattern_breaks(shown_entries(b, shape), frozenset(der.dims))) > before:
+            return False, "breaks the index pattern of the shown entries"
 
         rows, cols = smallest(a)  # only sizes where the written entries are distinct entries
         sizes_list = [s for s in sizes_list if all(v >= max(rows, cols) for v in s.values())]
@@ -292,10 +307,14 @@ def classify(m: Mutant, budget: float | None = None) -> Mutant:
     except DocgenError as exc:
         m.outcome, m.reason = "model-rejected", exc.message
     else:
-        original = _derivation(m.path).parts[m.part].steps[m.step].expr.tree
-        mutated = mder.parts[m.part].steps[m.step].expr.tree
-        same, why = equivalent(mder, original, mutated)
         part = mder.parts[m.part]
+        if m.step == BARE:
+            original = _derivation(m.path).parts[m.part].rhs.tree
+            expr = part.rhs
+        else:
+            original = _derivation(m.path).parts[m.part].steps[m.step].expr.tree
+            expr = part.steps[m.step].expr
+        same, why = equivalent(mder, original, expr.tree, shape=expr.shape)
         k = m.step + 1
         last = m.step == len(part.steps) - 1
         touched = [link for link in chain_links(mder) if link.part == part.label and (
@@ -381,12 +400,13 @@ def collect(paths: list[str], per_step: int | None = None, seed: int = 1) -> lis
             print(f"skipping {path}: {exc}", file=sys.stderr)
             continue
         for pi, part in enumerate(der.parts):
-            for si, step in enumerate(part.steps):
-                found = mutate(step.expr.tree, der)
+            exprs = [(si, step.expr) for si, step in enumerate(part.steps)] or [(BARE, part.rhs)]
+            for si, expr in exprs:
+                found = mutate(expr.tree, der)
                 if per_step is not None and len(found) > per_step:
                     found = rng.sample(found, per_step)
                 for op, what, tree in found:
-                    out.append(Mutant(der.id, path, pi, si, op, what, step.expr.text, unparse(tree)))
+                    out.append(Mutant(der.id, path, pi, si, op, what, expr.text, unparse(tree)))
     return out
 
 
@@ -457,7 +477,8 @@ def report(mutants: list[Mutant], bases: dict[str, list[str]], seconds: float, a
             return
         lines.extend(["| derivation | step | mutation | mutant | reason |", "|---|---|---|---|---|"])
         for m in rows:
-            lines.append(f"| {m.der_id} | {m.part + 1}.{m.step + 1} | {m.operator}: {m.description} | "
+            where = "claim" if m.step == BARE else f"{m.part + 1}.{m.step + 1}"
+            lines.append(f"| {m.der_id} | {where} | {m.operator}: {m.description} | "
                          f"`{m.text}` | {m.reason} |".replace("\n", " "))
 
     table("Survivors, undecided and crashes (checker bugs, or mutants the checker cannot decide)",

@@ -2,6 +2,8 @@
 
 Per link A = B and per concrete size assignment, cheapest first:
   1. identical trees once definitions are expanded: proven for every size;
+     a rational link (no exp, log, roots, generic functions) of numerator degree above 3, e.g.
+     with inv or det: exact values at random points modulo a prime decide it (modular.py);
   2. exact normal form of every entry in one polynomial ring (exp -> powers of positive
      symbols, logs expanded, radicals with their relations, cancel): zero proves the size;
   3. on an entry that is not zero: exact random rational probes, refuting with an exact witness,
@@ -251,6 +253,7 @@ class Checker:
         unresolved = False
         self._simplified = 0
         self._sign_splits = 0
+        self._modular: list[tuple[dict, object]] = []  # sizes decided by modular.py, with its outcome
         for sizes in assignments:
             remaining = deadline - time.process_time()
             if remaining <= 0:
@@ -277,7 +280,12 @@ class Checker:
         if link.sizes and not unresolved:
             link.status = PROVEN
             how = "exact normal form (and simplify) is 0" if self._simplified else "exact normal form is 0"
-            link.evidence.append(f"{how} at " + format_sizes(link.sizes) + every)
+            modular = [s for s, _ in self._modular]
+            normal = [s for s in link.sizes if s not in modular]
+            if normal:
+                link.evidence.append(f"{how} at " + format_sizes(normal) + every)
+            if modular:
+                link.evidence.append(_modular_evidence(self._modular))
             if self._sign_splits:
                 k = self._sign_splits
                 link.evidence[-1] += (f", taking each sign of the {k} argument{'s' * (k > 1)} of "
@@ -317,7 +325,37 @@ class Checker:
         except (Unsupported, Timeout):
             return False
 
+    def _by_points(self, link: Link, sizes: dict[str, int], rng: random.Random) -> str | None:
+        """A rational link of high degree decided by exact values at random points (modular.py):
+        PROVEN, FAILED with an exact witness, or None to leave it to the normal form."""
+        from .modular import Unsupported, decide
+
+        if self.der.free_indices(link.left.tree):
+            return None
+        left = expand_definitions(link.left.tree, self.der)
+        right = expand_definitions(link.right.tree, self.der)
+        try:
+            out = decide(self.der, left, right, sizes, rng)
+        except Unsupported:
+            return None
+        if out is None:
+            return None
+        if out.witness is not None:
+            point, a, b, entry = out.witness
+            link.status = FAILED
+            link.witness = Witness(sizes, point, a, b, True, entry)
+            link.evidence.append(f"exact probe differs at {format_sizes([sizes])}")
+            return FAILED
+        if out.points:
+            self._modular.append((sizes, out))
+            return PROVEN
+        return None  # differs modulo p, yet no small rational witness: the normal form decides
+
     def _exact_at(self, link: Link, sizes: dict[str, int], rng: random.Random) -> str:
+        if not self.naive:
+            decided = self._by_points(link, sizes, rng)
+            if decided is not None:
+                return decided
         ev, elim = self.evaluator(sizes)
         A, B = self.sides(link, sizes)
         if self.naive:
@@ -473,6 +511,17 @@ class Checker:
     def numeric_evaluator(self, sizes: dict[str, int], rng: np.random.Generator,
                           positive: bool = False) -> NumericEvaluator:
         return random_evaluator(self.der, sizes, rng, positive)
+
+
+def _modular_evidence(decided: list[tuple[dict, object]]) -> str:
+    """The evidence of sizes decided by exact values at random points (modular.py)."""
+    from .modular import POINTS
+
+    degree = max(out.degree for _, out in decided)  # type: ignore[attr-defined]
+    bound = max(out.bound for _, out in decided)  # type: ignore[attr-defined]
+    return (f"equal as rational functions at {format_sizes([s for s, _ in decided])}: exact values agree at "
+            f"{POINTS} random points modulo the prime 2^61 - 1 (numerator degree <= {degree}: a wrong "
+            f"link agrees with probability < {bound:.0e})")
 
 
 def _numeric_text(v: np.ndarray) -> str:

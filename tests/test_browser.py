@@ -240,20 +240,31 @@ def test_visible_text_skips_katex_mathml():
 # -- the chain-first layout: no horizontal overflow, a tick that is a tick -------------------
 
 MEASURE = ("<script>document.fonts.ready.then(() => { const e = document.documentElement;"
-           " document.body.setAttribute('data-overflow', e.scrollWidth + ' ' + e.clientWidth); });"
+           " parent.postMessage(e.scrollWidth + ' ' + e.clientWidth, '*'); });"
            "</script>")
+# headless Chromium's window is at least 500 px wide: the page is laid out in an iframe of the
+# width asked for (its own viewport, so the page's media queries apply), which reports its sizes
+# to the frame around it, whose DOM --dump-dom prints
+FRAME = ('<!DOCTYPE html><html><body style="margin:0"><iframe src="{src}" '
+         'style="width:{width}px;height:900px;border:0"></iframe><script>'
+         'window.addEventListener("message", m => document.body.setAttribute("data-overflow", m.data));'
+         '</script></body></html>')
 
 
 def overflow(page: Path, width: int, profile: Path, proxy: Recorder) -> tuple[int, int]:
     """document.documentElement's scrollWidth and clientWidth once the page and its fonts are
-    laid out at `width` px (a measuring copy of the page, beside it, with one script)."""
+    laid out in a viewport `width` px wide (a measuring copy of the page, beside it, with one
+    script, shown in an iframe of that width)."""
     probe = page.with_name(page.stem + ".measure.html")
+    frame = page.with_name(page.stem + ".frame.html")
     probe.write_text(page.read_text("utf-8").replace("</body>", MEASURE + "</body>"), "utf-8")
+    frame.write_text(FRAME.format(src=probe.name, width=width), "utf-8")
     try:
-        proc = run_chromium(probe, profile, proxy, "--dump-dom", "--virtual-time-budget=5000",
-                            f"--window-size={width},900")
+        proc = run_chromium(frame, profile, proxy, "--dump-dom", "--virtual-time-budget=5000",
+                            "--window-size=1400,1000")
     finally:
         probe.unlink()
+        frame.unlink()
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]
     found = re.search(r'data-overflow="(\d+) (\d+)"', proc.stdout.decode("utf-8"))
     assert found, f"{page}: the measuring script did not run"

@@ -134,8 +134,12 @@ def test_a_draft_marks_failing_steps_with_the_witness_as_mathematics(drafts, fmt
     out = render_document(drafts[lang], fmt, draft=True)
     fails = "fails" if lang == "en" else "不成立"
     assert out.count(r"\boldsymbol{\times}") >= 2  # the two failing steps, in the chain
-    assert r"A_{12} = -\tfrac{1}{4}" in out and r"\mathrm{d}x_{1} = \tfrac{1}{2}" in out
-    assert r"\tfrac{95}{4}" in out and r"\tfrac{71}{8}" in out
+    # the exact witness (its values depend on the probes' random draws) as mathematics:
+    # entries and differentials named as in the chain, fractions as \tfrac
+    number = r"-?(\\tfrac\{\d+\}\{\d+\}|\d+)"
+    assert re.search(r"A_\{12\} = " + number, out), out
+    assert re.search(r"\\mathrm\{d\}x_\{1\} = " + number, out)
+    assert out.count(r"\tfrac{") >= 4
     assert "failed failed" not in out and "失败 失败" not in out and fails in out
     assert str(drafts[lang].derivation.path) not in out and ".yaml" not in out
     assert not re.search(r"\d\.\d{7,}", out)  # no long floats

@@ -3,7 +3,8 @@
 Every derivative assertion of SymPy 1.14.0's test_derivatives.py is a row of TABLE.csv; each one
 docgen can express is a file with a bare claim, and must verify under the default policy; each
 of its wrong variants (a dropped transpose, swapped factors, a sign, a missing factor) must fail
-with a witness. Everything is checked in one `verify` call (11 s on 2 idle cores).
+with a witness. Everything is checked in one `verify` call (105 ports and 201 wrong variants:
+24 s at load average 2.5 on 2 cores).
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 TABLE.csv has one row per derivative assertion of SymPy 1.14.0's
 sympy/matrices/expressions/tests/test_derivatives.py: its `line` and `test` function there, the
-`sympy` source of the assertion, its `status` (`ported`, or `not expressible: <reason>` naming
-the item of issue 14 it needs), the ported `file` (a bare claim), the `wrong` variants of the
-claim's right-hand side that must fail (separated by ' ; '), and a `note` on the port.
+`sympy` source of the assertion, its `status` (`ported`, or `not expressible: <reason>`), the
+ported `file` (a bare claim), the `wrong` variants of the claim's right-hand side that must
+fail (separated by ' ; '), and a `note` on the port.
 Used by tests/conformance/test_sympy.py and benchmarks/bench_conformance.py.
 """
 

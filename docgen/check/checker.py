@@ -407,13 +407,13 @@ class Checker:
         todo = [k for k, z in enumerate(zero) if not z and any(has_signs(x) for x in pairs[k])]
         if not todo:
             return zero
-        pairs = [(split_products(a), split_products(b)) for a, b in pairs]
-        args = sign_arguments([x for k in todo for x in pairs[k]])
-        if not todo or args is None or not 0 < len(args) <= MAX_SIGN_SPLITS:
+        open_pairs = [(split_products(pairs[k][0]), split_products(pairs[k][1])) for k in todo]
+        args = sign_arguments([x for pair in open_pairs for x in pair])
+        if args is None or not 0 < len(args) <= MAX_SIGN_SPLITS:
             return zero
         for signs in itertools.product((1, -1), repeat=len(args)):
             choice = dict(zip(args, signs))
-            split = [(with_signs(a, choice), with_signs(b, choice)) for a, b in (pairs[k] for k in todo)]
+            split = [(with_signs(a, choice), with_signs(b, choice)) for a, b in open_pairs]
             if not all(equal_entries(split, Atomizer(), elim)):
                 return zero
         self._sign_splits = max(self._sign_splits, len(args))

@@ -26,7 +26,7 @@ from .exact import Atomizer
 from .rational import is_zero
 from ..model.expr import BinOp, Call, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose, index_names
 from ..model.derivation import Derivation
-from ..lang.shapes import Scope, infer
+from ..lang.shapes import derivation_scope, infer
 from .sums import Unsupported, canonical, collapse, positive
 
 
@@ -51,11 +51,7 @@ class IndexForm:
         self._free: dict[str, sp.Basic] = {}  # definitions standing for themselves (D by them)
         self._dbases: dict[str, sp.Basic] = {}  # differentials dx of the symbols
         # shapes of sub-trees are needed for products: inferred with the derivation's own scope
-        self.scope = Scope(symbols=der.symbols,
-                           definitions={n: d.expr.shape for n, d in der.definitions.items()},
-                           functions={**{f.name: f.name for f in der.functions.values()},
-                                      **{f.derivative: f.name for f in der.functions.values()}},
-                           dims=frozenset(der.dims), layout=der.layout, indices=dict(der.indices))
+        self.scope = derivation_scope(der)
         self.env: dict[str, sp.Expr] = {}  # index variable -> the index it stands for here
 
     def size(self, d) -> sp.Expr:  # noqa: ANN001

@@ -1,4 +1,5 @@
-"""The worked example: every expression of every chain evaluated at the example's values.
+"""The worked example: every expression of every chain, and each term of those that are sums,
+evaluated at the example's values.
 
 Values come from SymPy (exact derivatives of the concrete functions, then rounded) and are
 cross-checked against the NumPy evaluator (numeric.py: derivatives by the complex step).
@@ -22,7 +23,8 @@ import sympy as sp
 
 from .concrete import Evaluator, to_rational
 from ..lang.literal import fits, resolve, shown_entries
-from ..model.expr import Literal, Node, tree_key
+from ..lang.shapes import derivation_scope, infer
+from ..model.expr import Literal, Node, summands, tree_key
 from ..model.derivation import Derivation, Expr, Part, size_of
 from .numeric import CS_STEP, FD_NOISE, FD_STEP, NumericEvaluator, Stats, step_slope
 from .verdict import ExampleResult, chain_start
@@ -185,6 +187,24 @@ def _evaluate_part(part: Part, values: _Values, result: ExampleResult) -> None:
             result.problems.append(
                 f"{part.label}: step {k} evaluates to {v}, the start to {steps[0]}")
     result.parts[part.label] = steps
+    result.terms[part.label] = [_term_values(e, values, f"{part.label} step {k}")
+                                for k, e in enumerate(exprs)]
+
+
+def _term_values(e: Expr, values: _Values, what: str) -> list[list[list[float]]]:
+    """The values of the terms of a chain expression that is a sum of two or more (the example
+    shows those a step brings in); [] for one that is not, has free indices, or has a term that
+    is undefined at the example (a term may divide by zero where the sum does not)."""
+    terms = summands(e.tree)
+    der = values.ev.der
+    if len(terms) < 2 or der.free_indices(e.tree):
+        return []
+    scope = derivation_scope(der)
+    try:
+        return [values.value(Expr(e.text, t, e.loc, infer(t, scope, e.loc)), f"{what}, a term")
+                for t in terms]
+    except ArithmeticError:
+        return []
 
 
 def value_key(tree: Node) -> str:

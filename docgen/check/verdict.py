@@ -141,6 +141,9 @@ class ExampleResult:
     definitions: dict[str, list[list[float]]]
     parts: dict[str, list[list[list[float]]]]  # part label -> [start, step 1, ...]
     claims: dict[str, list[list[float]]] = field(default_factory=dict)  # part label -> lhs value
+    # part label -> per chain expression [start, step 1, ...], the values of its terms when it is
+    # a sum of two or more (`summands`), else []
+    terms: dict[str, list[list[list[list[float]]]]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     fd_agree: bool = True
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..model.errors import Location, ShapeError
 from ..model.expr import BinOp, Call, Dots, Entry, Literal, Name, Neg, Node, Num, Pow, Transpose
-from ..model.derivation import SCALAR, Shape, Symbol, dim_factors, dim_product
+from ..model.derivation import SCALAR, Derivation, Shape, Symbol, dim_factors, dim_product
 from .parse import ELEMENTWISE
 
 
@@ -50,6 +50,16 @@ class Scope:
     locals: dict[str, Shape] = field(default_factory=dict)  # e.g. `t` in an example function
     indices: dict[str, str | int] = field(default_factory=dict)  # index variable -> its dimension
     smallest: dict[str, int] = field(default_factory=dict)  # dim -> its smallest size checked
+
+
+def derivation_scope(der: Derivation) -> Scope:
+    """The scope of a built derivation: its symbols, definitions' shapes, functions (f and its
+    derivative), dims and indices."""
+    return Scope(symbols=dict(der.symbols),
+                 definitions={n: d.expr.shape for n, d in der.definitions.items()},
+                 functions={**{f.name: f.name for f in der.functions.values()},
+                            **{f.derivative: f.name for f in der.functions.values()}},
+                 dims=frozenset(der.dims), layout=der.layout, indices=dict(der.indices))
 
 
 def infer(node: Node, scope: Scope, loc: Location) -> Shape:

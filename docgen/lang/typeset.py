@@ -128,8 +128,16 @@ def latex_one_line(rows: list[list[float]], cell: Callable[[float], str]) -> str
 
 
 def latex_fixed(rows: list[list[float]], digits: int) -> str:
-    """A computed value with fixed decimals (an entry not known, NaN, as a centred dot)."""
-    return latex_one_line(rows, lambda v: r"\cdot" if v != v else format_fixed(v, digits))
+    """A computed value with fixed decimals (an entry not known, NaN, as a centred dot); a square
+    matrix whose entries off the diagonal all round to zero as diag(d₁, …, dₙ), in one line."""
+    def cell(v: float) -> str:
+        return r"\cdot" if v != v else format_fixed(v, digits)
+    zero = format_fixed(0.0, digits)
+    n = len(rows)
+    if n > 1 and all(len(r) == n for r in rows) and all(
+            cell(v) == zero for i, r in enumerate(rows) for j, v in enumerate(r) if i != j):
+        return r"\operatorname{diag}(" + ", ".join(cell(rows[i][i]) for i in range(n)) + ")"
+    return latex_one_line(rows, cell)
 
 
 def latex_given(rows: list[list[float]], digits: int) -> str:

@@ -199,6 +199,19 @@ def names_in(node: Node) -> set[str]:
     return {n.name for n in node.walk() if isinstance(n, Name)}
 
 
+def summands(node: Node) -> list[Node]:
+    """The terms of a sum, a difference's right-hand terms negated: `a - (b + c)` -> [a, -b, -c];
+    a tree that is not a sum is its own single term."""
+    if isinstance(node, BinOp) and node.op in ("+", "-"):
+        right = summands(node.right)
+        if node.op == "-":
+            right = [t.arg if isinstance(t, Neg) else Neg(t) for t in right]
+        return summands(node.left) + right
+    if isinstance(node, Neg):
+        return [t.arg if isinstance(t, Neg) else Neg(t) for t in summands(node.arg)]
+    return [node]
+
+
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2}
 
 

@@ -7,7 +7,8 @@ templates' `doc`. A step whose value, rounded, is the value already shown is lis
 ("steps (1)–(7) give the same value"), never printed again; a step whose value differs (only in
 a draft, or the shown entries of a matrix with '...') gets its own row. A differential proof
 shows the differential dx used, the value of df at it, and the gradient the differential
-identifies. Computed values have fixed decimals (`digits`) and line up in their columns.
+identifies. A step that is a sum shows the values of the terms it brings in (`new_terms`), each
+once. Computed values have fixed decimals (`digits`) and line up in their columns.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..check.verdict import chain_start
 from ..lang import notation
 from ..lang.typeset import format_fixed, latex_fixed, latex_given
 from ..model.derivation import Derivation
+from ..model.expr import Name, Neg, Node, Num, names_in, summands, tree_key
 
 
 fixed_tex = latex_fixed
@@ -95,7 +97,7 @@ def _part_rows(der: Derivation, pi: int, part: Any, example: Any, f: Any,
     def row(lhs_tex: str, value: list[list[float]], note: str, differs: bool = False) -> None:
         value_tex = fixed_tex(value, digits)
         rows.append({"lhs": f.math(lhs_tex), "lhs_tex": lhs_tex, "value": f.math(value_tex),
-                     "value_tex": value_tex, "note": f.text(note), "differs": differs})
+                     "value_tex": value_tex, "value_rows": value, "note": f.text(note), "differs": differs})
 
     number = (lambda k: str(k)) if len(der.parts) == 1 else (lambda k: f"{pi + 1}.{k}")
     differential = part.method == "differential" and part.steps
@@ -115,7 +117,39 @@ def _part_rows(der: Derivation, pi: int, part: Any, example: Any, f: Any,
         row(notation.latex_expr(part.lhs, der), claim, agree)
     for k in differing:
         row(r"\text{(" + number(k) + ")}", values[k], words["differs"], differs=True)
+    shown_values = [r["value_rows"] for r in rows] + list(example.inputs.values()) \
+        + list(example.definitions.values())
+    for k, term, value in new_terms(der, part, example.terms.get(part.label) or [], shown_values, digits):
+        row(notation.latex_expr(term, der), value, words["term_of"].format(step=number(k)))
     return {"title": f.text(part.title) if part.title else "", "rows": rows}
+
+
+def new_terms(der: Derivation, part: Any, terms: list[list[list[list[float]]]],
+              shown: list[list[list[float]]], digits: int) -> list[tuple[int, Node, list[list[float]]]]:
+    """(step, term, value) for each term a step brings in: a term of a step that is a sum,
+    neither a name nor a number (their values are the inputs'), nor a constant (I, 1 1ᵀ/n: no
+    symbol in it), not a term of an earlier step,
+    and whose value, rounded, is not one already shown (an input, a definition, the claim, or an
+    earlier term: the same value under another form, as diag(exp(x))/u after diag(s), is not
+    printed twice)."""
+    exprs = [chain_start(part)] + [s.expr for s in part.steps]
+    named = set(der.symbols) | set(der.definitions)
+    seen: set[str] = set()
+    shown = list(shown)
+    out = []
+    for k, (e, values) in enumerate(zip(exprs, terms)):
+        if not values:
+            continue
+        for t, v in zip(summands(e.tree), values):
+            key = tree_key(t)
+            plain = t.arg if isinstance(t, Neg) else t
+            if key in seen or isinstance(plain, (Name, Num)) or not names_in(t) & named:
+                continue
+            seen.add(key)
+            if k > 0 and not any(same_value(v, s, digits) for s in shown):
+                shown.append(v)
+                out.append((k, t, v))
+    return out
 
 
 def _function_impl(name: str, e: Any, der: Derivation) -> str:

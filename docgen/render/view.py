@@ -44,6 +44,7 @@ WORDS: dict[str, dict[str, str]] = {
         "fails": "fails", "at_inputs": "At these inputs", "differential": "with the differential",
         "agree": "steps {steps} give the same value", "agree_one": "step {steps} gives the same value",
         "differs": "differs", "gradient": "the gradient it identifies",
+        "term_of": "a term of step ({step})",
         "steps_word": "steps", "example_sizes": "Sizes", "values_rounded": "Values rounded to {digits} decimals.",
         # punctuation joining the words above to what follows them: full-width in Chinese
         "stop": ".", "colon": ": ", "comma": ", ", "semicolon": "; ", "list": ", ",
@@ -68,7 +69,7 @@ WORDS: dict[str, dict[str, str]] = {
                           "每个导数还与有限差分比较。各步旁的标记"),
         "fails": "不成立", "at_inputs": "在此输入处", "differential": "所用微分",
         "agree": "步骤 {steps} 的值与此相同", "agree_one": "步骤 {steps} 的值与此相同",
-        "differs": "不同", "gradient": "由此读出的梯度",
+        "differs": "不同", "gradient": "由此读出的梯度", "term_of": "步骤 ({step}) 中的一项",
         "steps_word": "步骤", "example_sizes": "尺寸", "values_rounded": "数值保留 {digits} 位小数。",
         "stop": "。", "colon": "：", "comma": "，", "semicolon": "；", "list": "、",
         "open": "（", "close": "）", "dash": "——",

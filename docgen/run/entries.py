@@ -86,6 +86,7 @@ def _valid_example(r: Any) -> bool:
     return (type(r) is dict and r.keys() == _EXAMPLE_FIELDS and _is_sizes(r["sizes"])
             and _is_dict(r["inputs"], _is_matrix) and _is_dict(r["definitions"], _is_matrix)
             and _is_dict(r["parts"], _is_matrices) and _is_dict(r["claims"], _is_matrix)
+            and _is_dict(r["terms"], _is_terms)
             and _is_list(r["problems"], _STRS) and type(r["fd_agree"]) is bool)
 
 
@@ -113,6 +114,10 @@ def _is_matrix(v: Any) -> bool:
 
 def _is_matrices(v: Any) -> bool:
     return type(v) is list and all(map(_is_matrix, v))
+
+
+def _is_terms(v: Any) -> bool:
+    return type(v) is list and all(map(_is_matrices, v))
 
 
 def hit_from(data: dict[str, Any], keys: Keys, der: Derivation) -> Hit | None:

@@ -349,3 +349,15 @@ def test_deeply_nested_literal_is_refused():
 
 def test_big_index_is_refused():
     assert "index 65 is out of range" in error("x[65]").message
+
+
+def test_summands_negate_what_a_difference_subtracts():
+    from docgen.model.expr import summands, unparse
+
+    def terms(text):
+        return [unparse(t) for t in summands(parse_expr(text))]
+
+    assert terms("a - (b + c) + d") == ["a", "-b", "-c", "d"]
+    assert terms("a - (b - c)") == ["a", "-b", "c"]
+    assert terms("-(a - b)") == ["-a", "b"]
+    assert terms("a @ (b + c)") == ["a @ (b + c)"]  # a product is one term

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from docgen.lang.typeset import format_number, latex_shape, latex_value
+from docgen.lang.typeset import format_number, latex_fixed, latex_shape, latex_value
 
 
 def test_latex_shape():
@@ -29,3 +29,13 @@ def test_values_deterministic_rounding():
     assert format_number(0.12345678, 4) == "0.1235"
     assert format_number(2.0, 0) == "2"
     assert format_number(-1.5, 2) == "-1.5"
+
+
+def test_a_diagonal_value_is_written_in_one_line():
+    assert latex_fixed([[0.25, 0.0], [-0.00001, 1.5]], 4) == r"\operatorname{diag}(0.2500, 1.5000)"
+    # an entry off the diagonal that shows in the decimals keeps the full matrix
+    full = latex_fixed([[0.25, 0.001], [0.0, 1.5]], 4)
+    assert full.startswith(r"\left[\begin{array}{rr}") and "0.0010" in full
+    # not square, or a vector: as before
+    assert latex_fixed([[1.0, 0.0]], 2) == "(1.00, 0.00)"
+    assert "diag" not in latex_fixed([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]], 2)

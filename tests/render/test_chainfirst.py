@@ -8,6 +8,7 @@ import re
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from buildhelp import need_katex
 from markdownhelp import parser
@@ -124,6 +125,34 @@ def test_a_differential_proof_shows_dx_and_the_gradient(library):
     # df at that dx, which every step gives, and the gradient, each printed once
     assert "$`18.5170`$——步骤 (1)–(4) 的值与此相同" in example
     assert r"$`(34.8267, -16.3097)^{\top}`$——由此读出的梯度" in example
+
+
+def test_a_step_that_brings_in_terms_shows_their_values_once(library):
+    results, refs = library
+    res = results["softmax-jacobian"]
+    x = np.array([1.0, 2.0, 0.0])
+    s = np.exp(x) / np.exp(x).sum()
+    # the check stage evaluates the terms of every chain expression that is a sum
+    terms = res.example.terms["main"]
+    assert terms[1] == [] and terms[2] == []  # steps (1), (2): one term each
+    first, second = (np.array(t) for t in terms[3])  # step (3): y ∂z/∂x + ∂y/∂x zᵀ
+    assert np.allclose(first, np.diag(s)) and np.allclose(second, -np.outer(s, s))
+    md = render_document(res, "md", refs=refs)
+    example = md[md.index("## 数值示例"):md.index("## 本文的验证")]
+    rows = [line for line in example.splitlines() if "中的一项" in line]
+    # step (3)'s two terms, once each; (4)-(7) rewrite them to values already shown
+    assert len(rows) == 2 and all(r.endswith("步骤 (3) 中的一项") for r in rows)
+    diag = ", ".join(f"{v:.4f}" for v in s)
+    assert rf"\operatorname{{diag}}({diag})" in rows[0]  # a diagonal value in one line
+    assert all(f"{v:.4f}" in rows[1] for v in (-np.outer(s, s)).ravel())
+
+
+def test_constant_terms_and_names_are_not_printed_as_new(library):
+    results, refs = library
+    md = render_document(results["layer-norm-jacobian"], "md", refs=refs)
+    example = md[md.index("## Numeric example"):md.index("## How this note was checked")]
+    rows = [line for line in example.splitlines() if "a term of step" in line]
+    assert rows and not any(r"$`\mathbf{I}`$" in r or r"\mathbf{1}_{n \times n}" in r for r in rows)
 
 
 # -- drafts ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...model.derivation import Shape, Symbol
-from ..shapes import Scope
+from ..shapes import Scope, derivation_scope
 
 
 @dataclass
@@ -63,12 +63,6 @@ def simple_context(symbols: dict[str, Shape], dims: tuple[str, ...] = (), functi
 
 def from_derivation(der) -> Context:  # noqa: ANN001  (a docgen.model.derivation.Derivation)
     """The context of a built derivation (its symbols, definitions, functions, dims, indices)."""
-    scope = Scope(symbols=dict(der.symbols), layout=der.layout, dims=frozenset(der.dims),
-                  indices=dict(der.indices))
-    scope.definitions = {n: d.expr.shape for n, d in der.definitions.items()}
-    for name, fn in der.functions.items():
-        scope.functions[name] = name
-        scope.functions[fn.derivative] = name
-    ctx = from_scope(scope)
+    ctx = from_scope(derivation_scope(der))
     ctx.derivatives.update({n: fn.derivative for n, fn in der.functions.items()})
     return ctx

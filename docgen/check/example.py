@@ -36,6 +36,8 @@ RTOL = 1e-6
 # Rounding, as a fraction of the largest magnitude met (Stats.peak): a few thousand roundings
 # (sizes ≤ 8, expressions of tens of nodes); measured at most 4.4e-16 on the same derivations.
 ROUNDING = 1e-12
+# A step that is a sum of more terms gets no term values: a row each would bury the chain.
+MAX_TERMS = 6
 
 
 Values = dict[str, tuple[list[list[float]], str]]  # expression key -> (value, disagreement or "")
@@ -192,12 +194,12 @@ def _evaluate_part(part: Part, values: _Values, result: ExampleResult) -> None:
 
 
 def _term_values(e: Expr, values: _Values, what: str) -> list[list[list[float]]]:
-    """The values of the terms of a chain expression that is a sum of two or more (the example
-    shows those a step brings in); [] for one that is not, has free indices, or has a term that
+    """The values of the terms of a chain expression that is a sum of two to MAX_TERMS (the
+    example shows those a step brings in); [] for one that is not, has free indices, or has a term that
     is undefined at the example (a term may divide by zero where the sum does not)."""
     terms = summands(e.tree)
     der = values.ev.der
-    if len(terms) < 2 or der.free_indices(e.tree):
+    if not 2 <= len(terms) <= MAX_TERMS or der.free_indices(e.tree):
         return []
     scope = derivation_scope(der)
     try:

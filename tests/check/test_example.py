@@ -81,3 +81,30 @@ def test_the_cross_check_sees_a_wrong_value_at_the_same_scale():
     # entries that floats cannot hold are not compared: inf against NaN is not evaluable
     assert agree(np.array([[np.inf], [1.0]]), np.array([[np.nan], [1.0]]), stats)
     assert not agree(np.array([[np.inf], [1.0]]), np.array([[np.nan], [2.0]]), stats)
+
+
+TERMS = """\
+id: terms
+title: Terms
+dims:
+  n: {sizes: [2], numeric: 3}
+symbols:
+  x: {shape: [n]}
+claim: STEP = STEP
+steps:
+  - expr: STEP
+    by: algebra
+example:
+  sizes: {n: 2}
+  values: {x: [1, -2]}
+"""
+
+
+def test_the_terms_of_a_sum_are_evaluated_up_to_a_bound(build):
+    from docgen.check.example import MAX_TERMS
+    three = evaluate_example(build(TERMS.replace("STEP", "x - 2 * x + exp(x)")))
+    assert [np.array(t).ravel().tolist() for t in three.terms["main"][1]] == [
+        [1.0, -2.0], [-2.0, 4.0], [float(np.exp(1)), float(np.exp(-2))]]
+    many = " + ".join(f"{k} * x" for k in range(1, MAX_TERMS + 2))
+    assert evaluate_example(build(TERMS.replace("STEP", many))).terms["main"] == [[], []]
+    assert evaluate_example(build(TERMS.replace("STEP", "exp(x)"))).terms["main"] == [[], []]

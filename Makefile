@@ -25,7 +25,7 @@ NO_TEX_LINE := PDFs skipped: TeX Live not found. On Debian or Ubuntu `make deps`
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
-.PHONY: all help deps venv vendor-katex verify build test bench bench-katex mutants pdf html md publish serve clean distclean
+.PHONY: all help deps venv vendor-katex verify build test bench bench-example bench-katex mutants pdf html md publish serve clean distclean
 
 all: build ## Set up, verify all derivations, then build every format (only if inputs changed)
 
@@ -108,6 +108,9 @@ $(BENCH_STAMP): pyproject.toml $(STAMP) $(PYC_STAMP)
 
 bench: $(BENCH_STAMP) ## Benchmarks (~10 min): checker vs naive SymPy, make timings, scaling, synthetic corpus -> benchmarks/results/
 	$(PY) benchmarks/bench_verify.py
+
+bench-example: venv ## What the example's term values cost: CPU with and without them, ~1 min
+	$(PY) benchmarks/bench_example.py
 
 bench-katex: venv ## KaTeX in Node vs in mini-racer (needs node), ~1 min -> benchmarks/results/katex.md
 	$(PY) benchmarks/bench_katex.py

@@ -122,7 +122,11 @@ class _Values:
         if exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise ArithmeticError(f"{what} is undefined at the example's values "
                                   "(a division by zero, or the inverse of a singular matrix)")
-        vals = np.array(exact.evalf(20).tolist(), dtype=float)
+        approx20 = exact.evalf(20)
+        if any(v.has(sp.I) for v in approx20):
+            raise ArithmeticError(f"{what} is not real at the example's values "
+                                  "(a logarithm or a root of a negative number)")
+        vals = np.array(approx20.tolist(), dtype=float)
         self.num.stats.reset()
         approx = self.num.evaluate(e.tree)
         floats = _floats(vals)

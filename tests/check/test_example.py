@@ -108,3 +108,10 @@ def test_the_terms_of_a_sum_are_evaluated_up_to_a_bound(build):
     many = " + ".join(f"{k} * x" for k in range(1, MAX_TERMS + 2))
     assert evaluate_example(build(TERMS.replace("STEP", many))).terms["main"] == [[], []]
     assert evaluate_example(build(TERMS.replace("STEP", "exp(x)"))).terms["main"] == [[], []]
+
+
+def test_a_term_that_is_not_real_where_the_sum_is_gets_no_values(build):
+    # log(-2) - log(-2) cancels in the sum; the term log(x) alone is complex at x = (1, -2)
+    res = evaluate_example(build(TERMS.replace("STEP", "log(x) - log(x) + x")))
+    assert res.problems == [] and res.terms["main"] == [[], []]
+    assert np.allclose(res.claims["main"], [[1], [-2]])

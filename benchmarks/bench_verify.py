@@ -45,7 +45,8 @@ import sympy as sp  # noqa: E402
 from sympy.core.cache import clear_cache  # noqa: E402
 
 import synthetic  # noqa: E402
-from docgen.check.checker import Checker, Timeout, budget  # noqa: E402
+from docgen.check.budget import Timeout, budget  # noqa: E402
+from docgen.check.checker import Checker  # noqa: E402
 from docgen.run.verify import load_corpus  # noqa: E402
 
 PY = sys.executable

@@ -251,7 +251,7 @@ def equivalent(der: Derivation, a: Node, b: Node, points: int = 3, seed: int = 7
     the numeric size (the assumptions made to hold), with the reason."""
     from docgen.check.checker import Checker
 
-    from docgen.check.checker import tabulate_free
+    from docgen.check.linktrees import tabulate_free
 
     checker = Checker(der)
     a, b = tabulate_free(der, a), tabulate_free(der, b)

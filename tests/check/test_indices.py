@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from docgen.check.checker import Checker, entry_trees
+from docgen.check.checker import Checker
+from docgen.check.linktrees import entry_trees
 from docgen.check.concrete import Evaluator
 from docgen.check.points import random_evaluator
 from docgen.model.derivation import Expr

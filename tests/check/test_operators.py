@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from docgen.check.checker import Checker, index_values
+from docgen.check.checker import Checker
+from docgen.check.linktrees import index_values
 from docgen.check.concrete import Evaluator, kron, matrix_power, vec
 from docgen.check.points import random_evaluator
 from docgen.model.errors import DocgenError

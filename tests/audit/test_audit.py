@@ -124,6 +124,34 @@ def test_html_marks_each_formula_and_escapes_the_prose(tmp_path):
     assert html.read_bytes() == (main(["audit", str(note), "--html", str(html), "-j", "1"]) and html.read_bytes())
 
 
+PROSE = re.compile(r'<span class="prose">(.*?)</span>', re.S)
+
+
+@pytest.mark.parametrize("name, formulas, text", [
+    ("delims.md", 6, "A <b>bold</b> & claim: $y = y$ inline, \\(y = y\\) too.\n\n$$\\frac{\\partial y}{\\partial y} = 1$$\n\n"
+                  "\\[ y + y = 2 y \\]\n\n```math\ny y = y^2\n```\n\n$$ y = y，则 \\text{此} $$\n"),
+    ("delims.tex", 3, "Let $y \\in \\mathbb{R}$ <i>.\n\\begin{align} y + y &= 2 y \\label{e1} \\\\ &= y \\cdot 2 \\nonumber"
+                   "\n\\end{align}\n\\begin{equation*} y = y \\end{equation*}\n"),
+])
+def test_html_renders_formulas_without_their_delimiters(tmp_path, name, formulas, text):
+    """Each formula is KaTeX's alone: the note's $$, \\[, $, \\(, ```math and \\begin{…} are not
+    shown as text around it; the prose is still the note's, escaped; the page carries KaTeX's CSS
+    and fonts."""
+    note = tmp_path / name
+    note.write_text(text, "utf-8")
+    out = tmp_path / "out.html"
+    main(["audit", str(note), "--html", str(out), "-j", "1"])
+    page = out.read_text("utf-8")
+    prose = "".join(PROSE.findall(page))
+    for delim in ("$", "\\[", "\\]", "\\(", "\\)", "```", "\\begin", "\\end", "math\n"):
+        assert delim not in prose, (delim, prose)
+    assert "<b>" not in page and "<i>" not in page
+    assert ("&lt;b&gt;bold&lt;/b&gt; &amp; claim:" in prose) if name.endswith(".md") else ("&lt;i&gt;" in prose)
+    assert "<code>" not in page  # every formula rendered (CJK in math, align rows, a label)
+    assert page.count('<span class="katex">') == page.count('class="math"') == formulas
+    assert "@font-face" in page and "data:font/woff2;base64," in page and "url(fonts/" not in page
+
+
 @pytest.mark.parametrize("content, message", [
     (b"\x00\x01 $x$", "control character"),
     (b"\xff\xfe", "not UTF-8"),

@@ -53,11 +53,30 @@ def test_json_has_exactly_the_documented_keys(capsys):
     code = main(["audit", str(NOTES / "zh-exp.md"), "--format", "json", "-j", "1"])
     doc = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert set(doc) == {"chains", "unread"}
+    assert set(doc) == {"chains", "unread", "declarations"}
     assert [c["line"] for c in doc["chains"]] == [6, 9]
     for c in doc["chains"]:
+        assert set(c) == {"line", "links"}
         for link in c["links"]:
             assert set(link) == {"line", "verdict", "message"} and link["verdict"] == "verified"
+
+
+def test_json_says_which_declarations_it_used(capsys):
+    """The declarations of the text report, as data: line, name, shape (or elementwise), the
+    note's text, the chains that used each; the sidecar's with line null."""
+    main(["audit", str(SEED), "--format", "json", "-j", "1"])
+    decl = json.loads(capsys.readouterr().out)["declarations"]
+    assert decl[0] == {"line": 34, "name": "x", "shape": ["M", 1], "text": r"\vec{x} \in k^{M \times 1}",
+                       "chains": [34, 36]}
+    assert [(d["line"], d["name"]) for d in decl] == [(34, "x"), (34, "y"), (34, "z"), (40, "f"), (40, "x"),
+                                                      (47, "x")]
+    f = decl[3]
+    assert f["elementwise"] is True and "shape" not in f and f["chains"] == [40, 42]
+    assert decl[1]["shape"] == [1, 1] and decl[5]["chains"] == [47, 51]
+    main(["audit", str(NOTES / "en-sidecar.md"), "--format", "json", "-j", "1"])
+    side = json.loads(capsys.readouterr().out)["declarations"]
+    assert {(d["line"], d["name"], tuple(d["shape"]), d["text"]) for d in side} == {
+        (None, "W", ("m", "n"), "sidecar"), (None, "h", ("n", 1), "sidecar")}
 
 
 # note -> {line: a fragment of the failure there}; every other link must verify

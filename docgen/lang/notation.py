@@ -444,7 +444,7 @@ def latex_expr(expr: Expr | E.Node, der: Derivation | None, **settings: Any) -> 
     node = expr.tree if isinstance(expr, Expr) else expr
     p = DocLatexPrinter({**printer_settings(der), **settings})
     shapes = Converter(der)
-    sized = to_size(node, lambda n: not is_matrix(shapes.convert(n)))
+    node, sized = to_size(node, lambda n: not is_matrix(shapes.convert(n)))
     return p.doprint(to_sympy(node, der, sized))
 
 

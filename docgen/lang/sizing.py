@@ -7,15 +7,16 @@ the constant's side decides it (`\\mathbf{1}^\\top A`, `A \\mathbf{1}`, `\\mathb
 nothing beside it fixes the size (`\\mathbf{I} ⊙ (\\mathbf{1} v^\\top)`), the reader refuses.
 
 `to_size(tree, is_scalar)` plays the reader's rules over a checked tree, as the printer lays it
-out (its grouping is the tree's), and returns the constants the printer must write with their
-size (`\\mathbf{I}_{n}`): none where the neighbours decide, else the first still open ones, left to
-right, until the whole expression is decided. The rules mirror `Resolver.fill_pair`, `core`,
+out (its grouping is the tree's), and returns the tree (each constant its own node, so that one
+occurrence of a shared node can be sized alone) with the constants the printer must write with
+their size (`\\mathbf{I}_{n}`): none where the neighbours decide, else the first still open ones,
+left to right, until the whole expression is decided. The rules mirror `Resolver.fill_pair`, `core`,
 `need_left`, `need_right` and `fill` there; a test reads back every expression of the library.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from fractions import Fraction
 from typing import Callable
 
@@ -131,10 +132,22 @@ class _Reader:
                 return node
 
 
-def to_size(tree: Node, is_scalar: Callable[[Node], bool]) -> frozenset[int]:
-    """The ids of the constants of `tree` to print with their size (see the module's docstring)."""
+def _fresh(value: object) -> object:
+    """A copy of a tree in which every constant is a node of its own (not shared)."""
+    if isinstance(value, tuple):
+        return tuple(_fresh(v) for v in value)
+    if not isinstance(value, Node):
+        return value
+    changes = {f.name: _fresh(getattr(value, f.name)) for f in fields(value)}
+    return replace(value, **changes)
+
+
+def to_size(tree: Node, is_scalar: Callable[[Node], bool]) -> tuple[Node, frozenset[int]]:
+    """The tree to print and the ids of its constants to print with their size (see the
+    module's docstring)."""
     if not any(printed_unsized(n) for n in tree.walk()):
-        return frozenset()
+        return tree, frozenset()
+    tree = _fresh(tree)  # type: ignore[assignment]
     sized: set[int] = set()
     while True:
         reader = _Reader(is_scalar, sized)
@@ -143,5 +156,5 @@ def to_size(tree: Node, is_scalar: Callable[[Node], bool]) -> frozenset[int]:
         except _Refused as exc:
             open_ = exc.open
         if not open_:
-            return frozenset(sized)
+            return tree, frozenset(sized)
         sized.add(id(open_[0]))

@@ -190,7 +190,7 @@ def gen_der():
 
 def _trees():
     scal = st.sampled_from([Name("y"), Num(Fraction(2)), Num(Fraction(1, 2)), Call("d", (Name("y"),))])
-    vec = st.sampled_from([Name("z"), Call("exp", (Name("z"),)), Call("d", (Name("z"),))])
+    vec = st.sampled_from([Name("z"), Call("exp", (Name("z"),)), Call("d", (Name("z"),)), Call("ones", (Name("n"),))])
 
     def scalars(inner):
         return st.one_of(
@@ -212,8 +212,11 @@ def _trees():
         )
 
     v = st.recursive(vec, vectors, max_leaves=6)
+    eye = Call("eye", (Name("n"),))
     return st.one_of(s, v, st.builds(lambda a, b: BinOp("@", Transpose(a), b), v, v),
-                     st.builds(lambda a: Call("D", (a, Name("x"))), v))
+                     st.builds(lambda a: Call("D", (a, Name("x"))), v),
+                     st.builds(lambda a, b: BinOp("*", eye, BinOp("@", a, Transpose(b))), v, v),  # I ⊙ (a bᵀ)
+                     st.builds(lambda a, b: BinOp("@", BinOp("@", a, Transpose(b)), eye), v, v))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

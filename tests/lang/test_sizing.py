@@ -36,3 +36,12 @@ def test_size_written_only_where_open(der, text, tex):
     assert got == tex
     ctx = from_derivation(der)
     assert canonical(read_expr(got, ctx).tree, ctx.scope) == canonical(tree, ctx.scope)
+
+
+def test_a_shared_node_is_sized_at_one_place(der):
+    """A tree built in code may hold one node twice; each place is decided on its own."""
+    from docgen.model.expr import BinOp, Call, Name, Transpose
+
+    one = Call("ones", (Name("n"),))
+    assert latex_expr(BinOp("*", one, one), der) == r"\mathbf{1}_{n} \odot \mathbf{1}"
+    assert latex_expr(BinOp("@", one, Transpose(one)), der) == r"\mathbf{1}_{n} \mathbf{1}_{n}^{\top}"

@@ -36,6 +36,7 @@ from ..model import expr as E
 from ..model.derivation import Derivation, Expr
 from .symbolic import (
     Apply,
+    Converter,
     Diag,
     Differential,
     ElemDiv,
@@ -48,6 +49,9 @@ from .symbolic import (
     Norm,
     PartialD,
     ScalarOf,
+    SizedIdentity,
+    SizedOnes,
+    SizedZeros,
     Sub,
     SumAll,
     Transposed,
@@ -58,6 +62,7 @@ from .symbolic import (
     ops,
     to_sympy,
 )
+from .sizing import to_size
 from .typeset import greek, name_tex
 from .indexnotation import IndexNotation, is_entry
 from .operators import Operators
@@ -321,17 +326,23 @@ class DocLatexPrinter(IndexNotation, Operators, LatexPrinter):
     def _print_OneMatrix(self, expr: OneMatrix) -> str:
         rows, cols = expr.shape
         if cols == 1:
-            return r"\mathbf{1}"
+            return self._sized(r"\mathbf{1}", expr)
         return r"\mathbf{1}_{" + self._print(rows) + r" \times " + self._print(cols) + "}"
 
     def _print_ZeroMatrix(self, expr: ZeroMatrix) -> str:
         rows, cols = expr.shape
         if cols == 1:
-            return r"\mathbf{0}"
+            return self._sized(r"\mathbf{0}", expr)
         return r"\mathbf{0}_{" + self._print(rows) + r" \times " + self._print(cols) + "}"
 
     def _print_Identity(self, expr: Identity) -> str:
-        return r"\mathbf{I}"
+        return self._sized(r"\mathbf{I}", expr)
+
+    def _sized(self, tex: str, expr: sp.Basic) -> str:
+        """\\mathbf{1}, or \\mathbf{1}_{n} where nothing beside it tells the size (lang/sizing.py)."""
+        if isinstance(expr, (SizedOnes, SizedZeros, SizedIdentity)):
+            return tex + "_{" + self._print(expr.shape[0]) + "}"
+        return tex
 
     # -- functions -------------------------------------------------------------------------------
     def _call(self, head: str, arg: sp.Basic) -> str:
@@ -432,7 +443,9 @@ def latex_expr(expr: Expr | E.Node, der: Derivation | None, **settings: Any) -> 
     """The LaTeX of a checked expression, in the derivation's notation."""
     node = expr.tree if isinstance(expr, Expr) else expr
     p = DocLatexPrinter({**printer_settings(der), **settings})
-    return p.doprint(to_sympy(node, der))
+    shapes = Converter(der)
+    node, sized = to_size(node, lambda n: not is_matrix(shapes.convert(n)))
+    return p.doprint(to_sympy(node, der, sized))
 
 
 def latex_equation(lhs: Expr | E.Node, rhs: Expr | E.Node, der: Derivation | None, **settings: Any) -> str:

@@ -58,6 +58,11 @@ class _Matrix(MatrixExpr):
 
 
 class _Scalar(sp.Expr):
+    # Every docgen scalar commutes. Without this SymPy takes the class as noncommutative
+    # (is_commutative None), so a product y d(y) became a noncommutative Mul and MatMul refused it
+    # as a coefficient ("noncommutative scalars in MatMul").
+    is_commutative = True
+
     @property
     def ops(self) -> tuple:
         return self.args
@@ -152,6 +157,18 @@ class LiteralOf:
     entries and Str('cdots'); a row Tuple(Str('vdots')) is a whole row '...'."""
 
 
+class SizedOnes(OneMatrix):
+    """A column of ones printed with its size, \\mathbf{1}_{n}: nothing beside it tells the size."""
+
+
+class SizedZeros(ZeroMatrix):
+    """A column of zeros printed with its size, \\mathbf{0}_{n}."""
+
+
+class SizedIdentity(Identity):
+    """The identity printed with its size, \\mathbf{I}_{n}."""
+
+
 def _pair(tag: type) -> tuple[type, type]:
     scalar = type("Scalar" + tag.__name__, (tag, _Scalar), {})
     matrix = type("Matrix" + tag.__name__, (tag, _Matrix), {})
@@ -199,8 +216,9 @@ def _dim(d: str | int) -> sp.Expr:
 class Converter:
     """Builds SymPy objects from a docgen expression tree, with nothing evaluated."""
 
-    def __init__(self, der: Derivation | None):
+    def __init__(self, der: Derivation | None, sized: frozenset[int] = frozenset()):
         self.der = der
+        self.sized = sized  # ids of the constants printed with their size (docgen.lang.sizing)
         self.shapes: dict[str, Shape] = {}
         if der is not None:
             self.shapes.update({n: s.shape for n, s in der.symbols.items()})
@@ -326,10 +344,14 @@ class Converter:
                     dims.append(sp.Symbol(a.name))
                 else:  # pragma: no cover - rejected by shape inference
                     raise DocgenError(f"{f}() takes dimension names")
+            mark = id(node) in self.sized
             if f == "eye":
-                return self._scalar(Identity(dims[0]))
+                return self._scalar((SizedIdentity if mark else Identity)(dims[0]))
             rows, cols = dims[0], dims[1] if len(dims) > 1 else sp.Integer(1)
-            cls = OneMatrix if f == "ones" else ZeroMatrix
+            if f == "ones":
+                cls = SizedOnes if mark else OneMatrix
+            else:
+                cls = SizedZeros if mark else ZeroMatrix
             return self._scalar(cls(rows, cols))
         args = [self.convert(a) for a in node.args]
         if f == "D":
@@ -394,7 +416,9 @@ def index_label(ix: E.Node) -> str:
     return ix.name  # type: ignore[attr-defined]
 
 
-def to_sympy(node: E.Node, der: Derivation | None = None) -> sp.Basic:
-    """The SymPy object for an expression tree (unevaluated, in the author's order)."""
-    return Converter(der).convert(node)
+def to_sympy(node: E.Node, der: Derivation | None = None,
+             sized: frozenset[int] = frozenset()) -> sp.Basic:
+    """The SymPy object for an expression tree (unevaluated, in the author's order); the
+    constants whose ids are in `sized` become the Sized* classes, printed with their size."""
+    return Converter(der, sized).convert(node)
 

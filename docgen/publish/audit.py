@@ -6,7 +6,8 @@ matter, `NOTE.docgen.yaml` beside it, or `--sidecar FILE`: `layout`, `dims`, `sy
 verified by `run.verify.verify` like any other) its links with the note's line, verdict and
 message (witness and the entry or term that is wrong), the declarations used, the reader's
 decisions; and the formulas not read, each with its reason. Reports: text, JSON
-(`{"chains": [{"line", "links": [{"line", "verdict", "message"}]}], "unread": [{"line", "reason"}]}`)
+(`{"chains": [{"line", "links": [{"line", "verdict", "message"}]}], "unread": [{"line", "reason"}],
+"declarations": [{"line", "name", "shape" | "elementwise", "text", "chains"}]}`)
 and an annotated HTML copy (publish/auditview.py). `import_note` writes the derivations' files.
 """
 
@@ -23,7 +24,7 @@ from ..check.verdict import DEFAULT_POLICY, FAILED, Link, Policy
 from ..model.errors import DocgenError, Location
 from ..read.load import load_bytes, load_file
 from ..read.note import Note, read_note
-from ..read.notechains import find_chains
+from ..read.notechains import Declaration, find_chains
 from ..read.noteder import Planned, plan
 from ..run.verify import Result, verify
 from .fsutil import atomic_write
@@ -46,6 +47,7 @@ class ChainReport:
     ident: str
     links: list[LinkReport] = field(default_factory=list)
     used: list[str] = field(default_factory=list)  # declarations: "line N: x ∈ …"
+    declared: list[dict] = field(default_factory=list)  # the same, as data (the JSON report's)
     decisions: list[str] = field(default_factory=list)  # "line:col: …"
 
     @property
@@ -117,6 +119,7 @@ def _chain(note: Note, p: Planned, res: Result | None, seen: set) -> ChainReport
         where = f"line {note.where(d.start)[0]}" if d.start >= 0 else "sidecar"
         what = f"{d.name} elementwise" if d.kind == "function" else f"{d.name} ∈ ℝ^{d.shape[0]}×{d.shape[1]}"
         rep.used.append(f"{where}: {what}" + ("" if d.text == "sidecar" else f"  ({d.text})"))
+        rep.declared.append(_declaration(note, d))
     rep.decisions = [f"{note.where(at)[0]}:{note.where(at)[1]}: {text}" for at, text in p.decisions]
     for f in p.findings:
         if (f.start, f.message) in seen:
@@ -140,6 +143,18 @@ def _chain(note: Note, p: Planned, res: Result | None, seen: set) -> ChainReport
     return rep
 
 
+def _declaration(note: Note, d: Declaration) -> dict:
+    """A declaration used, as data: its line (None from the sidecar), name, shape or 'elementwise',
+    and the note's text of it."""
+    out: dict[str, Any] = {"line": note.where(d.start)[0] if d.start >= 0 else None, "name": d.name}
+    if d.kind == "function":
+        out["elementwise"] = True
+    else:
+        out["shape"] = [d.shape[0], d.shape[1]]
+    out["text"] = d.text
+    return out
+
+
 def _link(link: Link, policy: Policy, p: Planned, line: int) -> LinkReport:
     loc = link.loc
     verdict = VERIFIED if policy.accepts(link) else REFUTED if link.status == FAILED else NOT_CHECKED
@@ -160,8 +175,22 @@ def _link(link: Link, policy: Policy, p: Planned, line: int) -> LinkReport:
 def json_report(a: Audit) -> str:
     doc = {"chains": [{"line": c.line, "links": [{"line": l.line, "verdict": l.verdict, "message": l.message}
                                                  for l in c.links]} for c in a.chains],
-           "unread": [{"line": line, "reason": reason} for line, _, reason in a.unread]}
+           "unread": [{"line": line, "reason": reason} for line, _, reason in a.unread],
+           "declarations": declarations(a)}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def declarations(a: Audit) -> list[dict]:
+    """Every declaration some chain used, once, in the note's order, with the lines of the chains
+    that used it (`chains`)."""
+    seen: dict[str, dict] = {}
+    for c in a.chains:
+        for d in c.declared:
+            key = json.dumps(d, ensure_ascii=False, sort_keys=True)
+            entry = seen.setdefault(key, {**d, "chains": []})
+            if c.line not in entry["chains"]:
+                entry["chains"].append(c.line)
+    return sorted(seen.values(), key=lambda d: (d["line"] is not None, d["line"] or 0, d["name"]))
 
 
 def text_report(a: Audit, verbose: bool = False) -> str:

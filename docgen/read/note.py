@@ -1,11 +1,11 @@
 """A note (Markdown, LaTeX or plain text holding LaTeX math) -> its math, with the note's lines.
 
 Takes the bytes of a note and gives `Note`: its text and every math block found in it
-(`MathBlock`: the LaTeX between the delimiters, where it starts as 1-based line and column, and
-whether it is displayed). Found: ```` ```math ```` fences, `$$…$$`, `\\[…\\]`, `\\(…\\)`, `$…$`
-and the environments `equation`, `align`, `gather`, `multline` (starred or not). Markdown code
-(fenced or indented blocks, backticks) and LaTeX comments are not math. The prose around the
-math is kept (`Note.prose`) for the declarations written in words.
+(`MathBlock`: the LaTeX between the delimiters, where it starts as 1-based line and column,
+whether it is displayed, and its span with the delimiters). Found: ```` ```math ```` fences,
+`$$…$$`, `\\[…\\]`, `\\(…\\)`, `$…$` and the environments `equation`, `align`, `gather`,
+`multline` (starred or not). Markdown code (fenced or indented blocks, backticks) and LaTeX
+comments are not math. The prose around the math is kept (`Note.prose`) for the declarations written in words.
 
 Nothing in a note is executed; a note is refused (DocgenError, exit 2) when it is too large,
 not UTF-8, or holds control characters other than tab and line breaks.
@@ -36,6 +36,7 @@ class MathBlock:
     col: int  # 1-based column of tex[0]
     display: bool
     env: str = ""  # the environment when the block is \begin{env}…\end{env}
+    outer: tuple[int, int] = (-1, -1)  # offsets of the block with its delimiters: [start, end)
 
 
 @dataclass
@@ -155,7 +156,8 @@ def _find(text: str, masked: str, path: str) -> list[MathBlock]:
             raise DocgenError(f"a math block of {len(tex)} characters; at most {MAX_BLOCK_CHARS}",
                               Location(path, line, col))
         if tex.strip():
-            blocks.append(MathBlock(tex, start, line, col, display, env.rstrip("*")))
+            outer = (m.start(), end.end())
+            blocks.append(MathBlock(tex, start, line, col, display, env.rstrip("*"), outer))
         if len(blocks) > MAX_BLOCKS:
             raise DocgenError(f"more than {MAX_BLOCKS} math blocks in the note", Location(path, line))
         pos = end.end()

@@ -13,9 +13,11 @@ their math: KaTeX's CSS and fonts are copied beside each page.
 from __future__ import annotations
 
 import atexit
+import base64
 import importlib.util
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -217,3 +219,16 @@ def assets() -> dict[str, bytes]:
     for font in sorted((DIST / "fonts").glob("*.woff2")):
         files[f"fonts/{font.name}"] = font.read_bytes()
     return files
+
+
+def inline_css() -> str:
+    """KaTeX's CSS with its woff2 fonts inside it (data: URLs): one self-contained page, such as
+    `docgen audit --html`, shows its math with nothing beside it. Only woff2 is kept."""
+    css = (DIST / "katex.min.css").read_text("utf-8")
+
+    def font(m: re.Match[str]) -> str:
+        path = DIST / "fonts" / m.group(1)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f'src:url(data:font/woff2;base64,{data}) format("woff2")}}'
+
+    return re.sub(r'src:url\(fonts/([A-Za-z0-9_-]+\.woff2)\) format\("woff2"\)[^}]*\}', font, css)

@@ -53,11 +53,30 @@ def test_json_has_exactly_the_documented_keys(capsys):
     code = main(["audit", str(NOTES / "zh-exp.md"), "--format", "json", "-j", "1"])
     doc = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert set(doc) == {"chains", "unread"}
+    assert set(doc) == {"chains", "unread", "declarations"}
     assert [c["line"] for c in doc["chains"]] == [6, 9]
     for c in doc["chains"]:
+        assert set(c) == {"line", "links"}
         for link in c["links"]:
             assert set(link) == {"line", "verdict", "message"} and link["verdict"] == "verified"
+
+
+def test_json_says_which_declarations_it_used(capsys):
+    """The declarations of the text report, as data: line, name, shape (or elementwise), the
+    note's text, the chains that used each; the sidecar's with line null."""
+    main(["audit", str(SEED), "--format", "json", "-j", "1"])
+    decl = json.loads(capsys.readouterr().out)["declarations"]
+    assert decl[0] == {"line": 34, "name": "x", "shape": ["M", 1], "text": r"\vec{x} \in k^{M \times 1}",
+                       "chains": [34, 36]}
+    assert [(d["line"], d["name"]) for d in decl] == [(34, "x"), (34, "y"), (34, "z"), (40, "f"), (40, "x"),
+                                                      (47, "x")]
+    f = decl[3]
+    assert f["elementwise"] is True and "shape" not in f and f["chains"] == [40, 42]
+    assert decl[1]["shape"] == [1, 1] and decl[5]["chains"] == [47, 51]
+    main(["audit", str(NOTES / "en-sidecar.md"), "--format", "json", "-j", "1"])
+    side = json.loads(capsys.readouterr().out)["declarations"]
+    assert {(d["line"], d["name"], tuple(d["shape"]), d["text"]) for d in side} == {
+        (None, "W", ("m", "n"), "sidecar"), (None, "h", ("n", 1), "sidecar")}
 
 
 # note -> {line: a fragment of the failure there}; every other link must verify
@@ -122,6 +141,34 @@ def test_html_marks_each_formula_and_escapes_the_prose(tmp_path):
     assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page
     assert "✗ line 5" in page and "not read (line 7)" in page and 'class="katex' in page
     assert html.read_bytes() == (main(["audit", str(note), "--html", str(html), "-j", "1"]) and html.read_bytes())
+
+
+PROSE = re.compile(r'<span class="prose">(.*?)</span>', re.S)
+
+
+@pytest.mark.parametrize("name, formulas, text", [
+    ("delims.md", 6, "A <b>bold</b> & claim: $y = y$ inline, \\(y = y\\) too.\n\n$$\\frac{\\partial y}{\\partial y} = 1$$\n\n"
+                  "\\[ y + y = 2 y \\]\n\n```math\ny y = y^2\n```\n\n$$ y = y，则 \\text{此} $$\n"),
+    ("delims.tex", 3, "Let $y \\in \\mathbb{R}$ <i>.\n\\begin{align} y + y &= 2 y \\label{e1} \\\\ &= y \\cdot 2 \\nonumber"
+                   "\n\\end{align}\n\\begin{equation*} y = y \\end{equation*}\n"),
+])
+def test_html_renders_formulas_without_their_delimiters(tmp_path, name, formulas, text):
+    """Each formula is KaTeX's alone: the note's $$, \\[, $, \\(, ```math and \\begin{…} are not
+    shown as text around it; the prose is still the note's, escaped; the page carries KaTeX's CSS
+    and fonts."""
+    note = tmp_path / name
+    note.write_text(text, "utf-8")
+    out = tmp_path / "out.html"
+    main(["audit", str(note), "--html", str(out), "-j", "1"])
+    page = out.read_text("utf-8")
+    prose = "".join(PROSE.findall(page))
+    for delim in ("$", "\\[", "\\]", "\\(", "\\)", "```", "\\begin", "\\end", "math\n"):
+        assert delim not in prose, (delim, prose)
+    assert "<b>" not in page and "<i>" not in page
+    assert ("&lt;b&gt;bold&lt;/b&gt; &amp; claim:" in prose) if name.endswith(".md") else ("&lt;i&gt;" in prose)
+    assert "<code>" not in page  # every formula rendered (CJK in math, align rows, a label)
+    assert page.count('<span class="katex">') == page.count('class="math"') == formulas
+    assert "@font-face" in page and "data:font/woff2;base64," in page and "url(fonts/" not in page
 
 
 @pytest.mark.parametrize("content, message", [

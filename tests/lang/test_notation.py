@@ -189,7 +189,8 @@ def test_trace_det_norm(tex):
 
 
 def test_constants(tex):
-    assert tex("ones(n)") == r"\mathbf{1}"
+    assert tex("ones(n)") == r"\mathbf{1}_{n}"  # alone, nothing tells its size
+    assert tex("x + ones(n)") == r"\vec{x} + \mathbf{1}"
     assert tex("ones(n).T @ x") == r"\mathbf{1}^{\top} \vec{x}"
     assert tex("zeros(m, n)") == r"\mathbf{0}_{m \times n}"
     assert tex("eye(n) @ x") == r"\mathbf{I} \vec{x}"

@@ -156,7 +156,8 @@ def test_long_flat_input_is_read_whole():
 # -- round trip: docgen's printer -> reader ---------------------------------------------------------
 # The printer writes \mathbf{I} and \mathbf{1} with their size exactly where nothing beside them
 # fixes it (I ⊙ (1 vᵀ) -> \mathbf{I}_{n} ⊙ (1 vᵀ)); every expression of the library reads back.
-SIZED = {"eye(n) * (ones(n) @ fprime(x).T)", "eye(n) * (ones(n) @ (ones(n) - tanh(x)**2).T)"}
+SIZED = {"eye(n) * (ones(n) @ fprime(x).T)", "eye(n) * (ones(n) @ (ones(n) - tanh(x)**2).T)",
+         "ones(k) * sum(exp(x))"}  # the last: a worked example's stand-in for a generic symbol
 
 
 def _library():
@@ -167,6 +168,13 @@ def _library():
                 yield der, e
         for d in der.definitions.values():
             yield der, d.expr
+        for a in der.assumptions:
+            yield der, a.lhs
+            yield der, a.rhs
+        if der.example:  # a generic symbol's stand-in (an elementwise function's is of t)
+            for name, e in der.example.functions.items():
+                if name not in der.functions:
+                    yield der, e
 
 
 def test_round_trip_over_the_library():
@@ -179,7 +187,7 @@ def test_round_trip_over_the_library():
         count += 1
         if re.search(r"\\mathbf\{[01I]\}_\{\w+\}", tex):
             sized.add(e.text)
-    assert count == 334
+    assert count == 344  # steps, claims, definitions, assumptions, generic symbols of examples
     assert sized == SIZED  # the size is written only where the neighbours leave it open
 
 

@@ -20,7 +20,7 @@ from ..check.verdict import chain_start
 from ..lang import notation
 from ..lang.typeset import format_fixed, latex_fixed, latex_given
 from ..model.derivation import Derivation
-from ..model.expr import Name, Neg, Node, Num, names_in, summands, tree_key
+from ..model.expr import Call, Name, Neg, Node, Num, names_in, summands, tree_key
 
 
 fixed_tex = latex_fixed
@@ -60,8 +60,7 @@ def example_view(der: Derivation, example: Any, f: Any, words: dict[str, str],
     inputs = [{"name": name, "equation": f.math(notation.latex_name(name, der) + " = "
                                                 + given_tex(example.inputs.get(name), digits))}
               for name in der.example.values]
-    wrts = sorted({p.wrt for p in der.parts if p.method == "differential" and p.wrt},
-                  key=list(der.symbols).index)
+    wrts = differentiated(der)
     dxs = [{"equation": f.math(r"\mathrm{d}" + notation.latex_name(w, der) + " = " + given_tex(
         [[float(v) for v in row] for row in differentials(der, w)], digits))} for w in wrts]
     functions = [{"equation": f.math(_function_impl(name, e, der))}
@@ -85,6 +84,29 @@ def example_view(der: Derivation, example: Any, f: Any, words: dict[str, str],
         "several": len(der.parts) > 1,
         "fd_agree": example.fd_agree,
     }
+
+
+def differentiated(der: Derivation) -> list[str]:
+    """The symbols whose differential the example's values depend on, in declaration order: the
+    variables of differential proofs and every symbol under a d(·) of a chain (through the
+    definitions it uses), so that each dx used is printed with the inputs."""
+    names = {p.wrt for p in der.parts if p.method == "differential" and p.wrt}
+
+    def under(node: Node) -> set[str]:
+        found: set[str] = set()
+        for n in names_in(node):
+            if n in der.definitions:
+                found |= under(der.definitions[n].expr.tree)
+            elif n in der.symbols and der.symbols[n].variable:
+                found.add(n)
+        return found
+
+    for part in der.parts:
+        for e in (part.lhs, part.rhs, *(s.expr for s in part.steps)):
+            for node in e.tree.walk():
+                if isinstance(node, Call) and node.func == "d" and node.args:
+                    names |= under(node.args[0])
+    return [n for n in der.symbols if n in names]
 
 
 def _part_rows(der: Derivation, pi: int, part: Any, example: Any, f: Any,
@@ -126,12 +148,12 @@ def _part_rows(der: Derivation, pi: int, part: Any, example: Any, f: Any,
 
 def new_terms(der: Derivation, part: Any, terms: list[list[list[list[float]]]],
               shown: list[list[list[float]]], digits: int) -> list[tuple[int, Node, list[list[float]]]]:
-    """(step, term, value) for each term a step brings in: a term of a step that is a sum,
-    neither a name nor a number (their values are the inputs'), nor a constant (I, 1 1ᵀ/n: no
-    symbol in it), not a term of an earlier step,
-    and whose value, rounded, is not one already shown (an input, a definition, the claim, or an
-    earlier term: the same value under another form, as diag(exp(x))/u after diag(s), is not
-    printed twice)."""
+    """(step, term, value) for the terms of each step that brings in new ones: a step that is a
+    sum with a term not in an earlier step, and a value, rounded, not shown already (an input, a
+    definition, the claim, an earlier term). Such a step shows all its terms, so that they add up
+    to its value before the reader's eyes; a step that only rewrites terms already shown (as
+    diag(exp(x))/u after diag(s)) adds nothing. Names and numbers (their values are the inputs')
+    and constants (I, 1 1ᵀ/n: no symbol in them) are not shown as terms."""
     exprs = [chain_start(part)] + [s.expr for s in part.steps]
     named = set(der.symbols) | set(der.definitions)
     seen: set[str] = set()
@@ -140,15 +162,17 @@ def new_terms(der: Derivation, part: Any, terms: list[list[list[list[float]]]],
     for k, (e, values) in enumerate(zip(exprs, terms)):
         if not values:
             continue
-        for t, v in zip(summands(e.tree), values):
-            key = tree_key(t)
-            plain = t.arg if isinstance(t, Neg) else t
-            if key in seen or isinstance(plain, (Name, Num)) or not names_in(t) & named:
-                continue
-            seen.add(key)
-            if k > 0 and not any(same_value(v, s, digits) for s in shown):
-                shown.append(v)
-                out.append((k, t, v))
+        candidates = [(t, v) for t, v in zip(summands(e.tree), values)
+                      if not isinstance(t.arg if isinstance(t, Neg) else t, (Name, Num))
+                      and names_in(t) & named]
+        keys = {tree_key(t) for t, _ in candidates}
+        fresh = keys - seen
+        seen |= keys
+        if k == 0 or not fresh or all(any(same_value(v, s, digits) for s in shown) for _, v in candidates):
+            continue
+        for t, v in candidates:
+            shown.append(v)
+            out.append((k, t, v))
     return out
 
 

@@ -121,10 +121,26 @@ def test_a_differential_proof_shows_dx_and_the_gradient(library):
     results, refs = library
     md = render_document(results["inner-product-rule"], "md", refs=refs)
     example = md[md.index("## 数值示例"):md.index("## 本文的验证")]
-    assert r"所用微分 $`\mathrm{d}\vec{x} = (1, 1)^{\top}`$" in example  # the dx used
+    assert r"所用微分 $`\mathrm{d}\vec{x} = (1, 2)^{\top}`$" in example  # the dx used
     # df at that dx, which every step gives, and the gradient, each printed once
-    assert "$`18.5170`$——步骤 (1)–(4) 的值与此相同" in example
+    assert "$`2.2073`$——步骤 (1)–(4) 的值与此相同" in example
     assert r"$`(34.8267, -16.3097)^{\top}`$——由此读出的梯度" in example
+    # step (1)'s two terms, which add up to df: (du)ᵀv + uᵀdv = -18.5170 + 20.7242
+    assert r"$`(\mathrm{d}\vec{u})^{\top} \vec{v}`$ = $`-18.5170`$——步骤 (1) 中的一项" in example
+    assert r"$`\vec{u}^{\top} \mathrm{d}\vec{v}`$ = $`20.7242`$——步骤 (1) 中的一项" in example
+
+
+def test_every_differential_the_example_uses_is_printed(library):
+    results, refs = library
+    # not a differential proof, but its chain is of d(X): the dX given in the file is printed
+    md = render_document(results["inverse-differential"], "md", refs=refs)
+    example = md[md.index("## 数值示例"):md.index("## 本文的验证")]
+    assert r"\mathrm{d}\mathbf{X} = " in example
+    # several variables under d(·), through the definitions: each dx once, in declaration order
+    md = render_document(results["linear-softmax-backprop"], "md", refs=refs)
+    example = md[md.index("## 数值示例"):md.index("## 本文的验证")]
+    order = [example.index(rf"\mathrm{{d}}{v} = ") for v in (r"\vec{h}", r"\mathbf{W}", r"\vec{b}")]
+    assert order == sorted(order)
 
 
 def test_a_step_that_brings_in_terms_shows_their_values_once(library):

@@ -176,9 +176,31 @@ _TEX_UNICODE = {
 }
 
 
+# Greek letters and superscripts in text: the text fonts (Latin Modern) have no glyph for them,
+# so they are set as mathematics (a run of superscripts as one: X⁻¹ -> X$^{-1}$)
+_GREEK_NAMES = ("alpha beta gamma delta varepsilon zeta eta theta iota kappa lambda mu nu xi o pi "
+                "rho varsigma sigma tau upsilon varphi chi psi omega").split()
+_TEX_UNICODE.update({chr(0x3B1 + k): ("$o$" if n == "o" else f"$\\{n}$") for k, n in enumerate(_GREEK_NAMES)})
+_TEX_UNICODE.update({ch: f"$\\{n}$" for ch, n in zip("ΓΔΘΛΞΠΣΥΦΨΩϵϕϑ", (
+    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega epsilon phi vartheta").split())})
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0123456789+-=()ni"))
+_SUPERSCRIPT_RUN = re.compile("[" + "".join(_SUPERSCRIPTS) + "]+")
+
+
 def latex_escape(text: str) -> str:
-    """Plain text for LaTeX: special characters escaped, a few math symbols made math."""
+    """Plain text for LaTeX: special characters escaped, a few math symbols, Greek letters and
+    superscripts made math."""
     text = strip_private(text)
+    out, pos = [], 0
+    for m in _SUPERSCRIPT_RUN.finditer(text):
+        out.append(_escape_chars(text[pos:m.start()]))
+        out.append("$^{" + "".join(_SUPERSCRIPTS[ch] for ch in m.group()) + "}$")
+        pos = m.end()
+    out.append(_escape_chars(text[pos:]))
+    return "".join(out)
+
+
+def _escape_chars(text: str) -> str:
     return "".join(_TEX_SPECIAL.get(ch) or _TEX_UNICODE.get(ch) or ch for ch in text)
 
 

@@ -107,6 +107,13 @@ def overfull_boxes(log: str) -> list[str]:
     return [m.group(0).strip() for m in _OVERFULL.finditer(log)]
 
 
+def missing_characters(log: str) -> list[str]:
+    """XeTeX's 'Missing character: There is no δ (U+03B4) in font …' lines: a character the
+    font has no glyph for, which the PDF silently leaves out."""
+    return sorted({m.group(1) for m in _MISSING.finditer(log)})
+
+
+_MISSING = re.compile(r"^Missing character: There is no (.+?) in font", re.M)
 _LINE = re.compile(r"^l\.(\d+) ?(.*)$")
 _FILE_LINE = re.compile(r"^(.+?\.(?:tex|sty|cls|def|cfg|fd|aux|toc|out|ldf|clo)):(\d+): (.*)$")
 

@@ -45,6 +45,21 @@ def test_no_overfull_box_in_any_library_pdf(library):
     assert {did: boxes for did, boxes in overfull.items() if boxes} == {}
 
 
+def test_no_character_is_missing_from_the_fonts_of_any_library_pdf(library):
+    """Greek letters and superscripts in text (克罗内克 δ, tr(X⁻¹A)) have no glyph in the text
+    fonts; XeTeX leaves them out of the PDF with only a line in its log."""
+    out, ders = library
+    missing = {p.name.split("_")[0]: tex.missing_characters(p.read_text("utf-8"))
+               for p in (out / ".cache" / "pdf").glob("*.log")}
+    assert {did: chars for did, chars in missing.items() if chars} == {}
+
+
+def test_missing_characters_are_read_from_the_log():
+    log = ("Missing character: There is no δ (U+03B4) in font [lmroman10-regular]:mapping=tex-text;!\n"
+           "Missing character: There is no δ (U+03B4) in font [lmroman10-regular]:mapping=tex-text;!\n")
+    assert tex.missing_characters(log) == ["δ (U+03B4)"]
+
+
 def test_every_cited_note_and_source_is_a_link_in_pdf_and_html(library):
     out, ders = library
     for der in ders:

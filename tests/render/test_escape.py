@@ -178,3 +178,11 @@ def test_a_citation_that_is_an_id_is_a_link(tmp_path):
     assert r"\ref{cite:other-note.v2}" in render_document(res, "latex", draft=True)
     assert "** [other-note.v2](../other-note.v2/other-note.v2.md)" in render_document(res, "md", draft=True)
     assert 'href="../other-note.v2/other-note.v2.html"' in render_document(res, "html", draft=True)
+
+
+def test_greek_letters_and_superscripts_in_latex_text_are_set_as_math():
+    from docgen.render.escape import latex_escape
+    # the text fonts have no glyph for them: XeTeX would leave them out of the PDF
+    assert latex_escape("克罗内克 δ") == r"克罗内克 $\delta$"
+    assert latex_escape("tr(X⁻¹A)") == r"tr(X$^{-1}$A)"
+    assert latex_escape("λ, Σ, ε") == r"$\lambda$, $\Sigma$, $\varepsilon$"

@@ -239,8 +239,14 @@ def test_visible_text_skips_katex_mathml():
 
 # -- the chain-first layout: no horizontal overflow, a tick that is a tick -------------------
 
+# the page's scrollWidth and clientWidth, and how many labels of the chain and of the example
+# (reason and mark, step number, "steps (1)-(7) give the same value") lie beyond the viewport's
+# right edge, out of sight in a box that scrolls
 MEASURE = ("<script>document.fonts.ready.then(() => { const e = document.documentElement;"
-           " parent.postMessage(e.scrollWidth + ' ' + e.clientWidth, '*'); });"
+           " const hidden = [...document.querySelectorAll("
+           "'table.chain td.why, table.chain td.num, table.values td.why')]"
+           ".filter(t => t.textContent.trim() && t.getBoundingClientRect().right > e.clientWidth + 1).length;"
+           " parent.postMessage(e.scrollWidth + ' ' + e.clientWidth + ' ' + hidden, '*'); });"
            "</script>")
 # headless Chromium's window is at least 500 px wide: the page is laid out in an iframe of the
 # width asked for (its own viewport, so the page's media queries apply), which reports its sizes
@@ -251,10 +257,10 @@ FRAME = ('<!DOCTYPE html><html><body style="margin:0"><iframe src="{src}" '
          '</script></body></html>')
 
 
-def overflow(page: Path, width: int, profile: Path, proxy: Recorder) -> tuple[int, int]:
-    """document.documentElement's scrollWidth and clientWidth once the page and its fonts are
-    laid out in a viewport `width` px wide (a measuring copy of the page, beside it, with one
-    script, shown in an iframe of that width)."""
+def overflow(page: Path, width: int, profile: Path, proxy: Recorder) -> tuple[int, int, int]:
+    """document.documentElement's scrollWidth and clientWidth, and the labels out of sight (see
+    MEASURE), once the page and its fonts are laid out in a viewport `width` px wide (a measuring
+    copy of the page, beside it, with one script, shown in an iframe of that width)."""
     probe = page.with_name(page.stem + ".measure.html")
     frame = page.with_name(page.stem + ".frame.html")
     probe.write_text(page.read_text("utf-8").replace("</body>", MEASURE + "</body>"), "utf-8")
@@ -266,21 +272,25 @@ def overflow(page: Path, width: int, profile: Path, proxy: Recorder) -> tuple[in
         probe.unlink()
         frame.unlink()
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]
-    found = re.search(r'data-overflow="(\d+) (\d+)"', proc.stdout.decode("utf-8"))
+    found = re.search(r'data-overflow="(\d+) (\d+) (\d+)"', proc.stdout.decode("utf-8"))
     assert found, f"{page}: the measuring script did not run"
-    return int(found.group(1)), int(found.group(2))
+    return int(found.group(1)), int(found.group(2)), int(found.group(3))
 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_no_page_overflows_horizontally(pages, tmp_path, width):
     proxy = Recorder()
     try:
-        wide = []
+        wide, hidden = [], []
         for page in pages:
-            scroll, client = overflow(page, width, tmp_path / "profile", proxy)
+            scroll, client, out_of_sight = overflow(page, width, tmp_path / "profile", proxy)
             if scroll > client:
                 wide.append(f"{page.name}: {scroll} > {client}")
+            if out_of_sight:
+                hidden.append(f"{page.name}: {out_of_sight}")
         assert not wide, f"pages wider than {width} px: {wide}"
+        # a long equation may scroll in its box, but its reason, mark and number stay in sight
+        assert not hidden, f"labels out of sight at {width} px: {hidden}"
     finally:
         proxy.close()
 
@@ -304,7 +314,22 @@ def test_overflow_is_measured(tmp_path):
     page.write_text('<!DOCTYPE html><html><body><div style="width:2000px">x</div></body></html>', "utf-8")
     proxy = Recorder()
     try:
-        scroll, client = overflow(page, 390, tmp_path / "profile", proxy)
+        scroll, client, _ = overflow(page, 390, tmp_path / "profile", proxy)
     finally:
         proxy.close()
     assert scroll > client and client <= 390
+
+
+def test_labels_out_of_sight_are_counted(tmp_path):
+    """The measurement sees a label pushed beyond the right edge by a wide equation."""
+    chromium()
+    page = tmp_path / "label.html"
+    page.write_text('<!DOCTYPE html><html><body><div style="overflow-x:auto"><table class="chain"><tr>'
+                    '<td class="rhs"><div style="width:2000px">x</div></td><td class="num">(1)</td>'
+                    '</tr></table></div></body></html>', "utf-8")
+    proxy = Recorder()
+    try:
+        scroll, client, hidden = overflow(page, 390, tmp_path / "profile", proxy)
+    finally:
+        proxy.close()
+    assert scroll <= client and hidden == 1

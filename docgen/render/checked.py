@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..lang import notation
 from ..model.derivation import Derivation
 from . import evidence
 
@@ -96,10 +97,14 @@ def checked_view(groups: Groups, der: Derivation, f: Any, lang: str,
         for entry in (e for e in groups.entries if e.part == part.label):
             lk = entry.links[0]
             pieces: evidence.Pieces = []
+            form = None
+            if entry.kind == "identification" and part.wrt in der.symbols:
+                form = evidence.identification_form(notation.latex_name(part.wrt, der),
+                                                    der.symbols[part.wrt].shape)
             for i, text in enumerate(lk.evidence):
                 if i:
                     pieces.append(("text", sep))
-                pieces += evidence.evidence_pieces(text, lang)
+                pieces += evidence.evidence_pieces(text, lang, form)
             entries.append({
                 "anchor": entry.anchor,
                 "label": f.pieces(_label(entry, der, words)),

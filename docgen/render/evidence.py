@@ -235,8 +235,23 @@ def _idx_tex(idx: str) -> str:
     return ", ".join(name_tex(i.strip(), "plain") for i in idx.split(",") if i.strip())
 
 
-def evidence_pieces(text: str, lang: str) -> Pieces:
-    """One evidence string of the checker in the note's language; unknown kinds verbatim."""
+def identification_form(var_tex: str, shape: tuple) -> dict[str, str]:
+    """The differential form a gradient is read off, for a variable typeset `var_tex` of `shape`:
+    df = (∂f/∂x) dx for a scalar, (∂f/∂x)ᵀ dx for a vector, tr((∂f/∂X)ᵀ dX) for a matrix."""
+    d = r"\mathrm{d}" + var_tex
+    grad = r"\bigl(\tfrac{\partial f}{\partial " + var_tex + r"}\bigr)"
+    if tuple(shape) == (1, 1):
+        form = grad + " " + d
+    elif shape[1] == 1:
+        form = grad + r"^{\top} " + d
+    else:
+        form = r"\operatorname{tr}\bigl(" + grad + r"^{\top} " + d + r"\bigr)"
+    return {"dx": d, "form": r"\mathrm{d}f = " + form}
+
+
+def evidence_pieces(text: str, lang: str, identification: dict[str, str] | None = None) -> Pieces:
+    """One evidence string of the checker in the note's language; unknown kinds verbatim.
+    `identification`: the variable's own form (`identification_form`) for that kind."""
     words = _WORDING["zh" if lang == "zh" else "en"]
     for kind, pattern in _KINDS:
         m = pattern.match(text)
@@ -278,9 +293,7 @@ def evidence_pieces(text: str, lang: str) -> Pieces:
             key = "numeric-fd" if g["what"] == "finite differences" else "numeric-values"
             return _splice(_fill(words[key].replace("{every}", "{EVERY}"), math, plain), "EVERY", every)
         if kind == "identification":
-            return _fill(words["identification"], {
-                "dx": "dx",
-                "form": r"df = \bigl(\tfrac{\partial f}{\partial x}\bigr)^{\top} dx"}, {})
+            return _fill(words["identification"], identification or identification_form("x", ("n", 1)), {})
         return _fill(words[kind], math, plain)
     return [("text", text)]
 

@@ -237,3 +237,16 @@ def test_draft_markdown_formulas_render_with_katex(drafts):
 
     items = [f for res in drafts.values() for f in formulas(render_document(res, "md", draft=True))]
     assert len(render_math(items)) == len(items)
+
+
+def test_the_identification_is_stated_for_the_variable_it_reads_off(library):
+    results, refs = library
+    md = render_document(results["trace-axb-gradient"], "md", refs=refs)
+    appendix = md[md.index("## How this note was checked"):]
+    # a matrix variable: df = tr((∂f/∂X)ᵀ dX), in the variable's own notation
+    assert (r"\mathrm{d}f = \operatorname{tr}\bigl(\bigl(\tfrac{\partial f}{\partial \mathbf{X}}"
+            r"\bigr)^{\top} \mathrm{d}\mathbf{X}\bigr)") in appendix
+    md = render_document(results["inner-product-rule"], "md", refs=refs)
+    appendix = md[md.index("## 本文的验证"):]
+    assert (r"\mathrm{d}f = \bigl(\tfrac{\partial f}{\partial \vec{x}}\bigr)^{\top} "
+            r"\mathrm{d}\vec{x}") in appendix

@@ -64,7 +64,7 @@ VARIANTS = [
     ("mlp-backprop", "((ones(k) - h**2) * (W2.T @ (o - y))) @ x.T", "(W2.T @ (o - y)) @ x.T", WITNESS,
      "the tanh derivative forgotten"),
     ("mlp-backprop", "(o - y) @ h.T", "h @ (o - y).T", SHAPE, "transposed outer product"),
-    ("l2-regularization", "lam * W", "2 * lam * W", WITNESS, "factor 2 of the square kept despite the 1/2"),
+    ("l2-regularization", "lamda * W", "2 * lamda * W", WITNESS, "factor 2 of the square kept despite the 1/2"),
     ("layer-norm-jacobian", "xn @ xn.T / n", "xn @ xn.T", WITNESS, "1/n lost"),
     ("layer-norm-jacobian", "- ones(n, n) / n - xn", "- xn", WITNESS, "the centring term lost"),
     ("attention-gradients", "a @ g.T", "g @ a.T", SHAPE, "transposed outer product"),

@@ -50,7 +50,8 @@ for _n in GREEK_NAMES:
     _tex = greek(_n)
     if _tex:
         GREEK.setdefault(_tex, _n)
-GREEK["\\lambda"] = "lambda" if greek("lambda") == "\\lambda" else "lamda"
+# `lambda` is a keyword of the expression syntax: the name typeset \lambda is SymPy's `lamda`
+GREEK["\\lambda"] = "lamda"
 
 FUNCTIONS = {"\\exp": "exp", "\\log": "log", "\\ln": "log", "\\tanh": "tanh", "\\sin": "sin", "\\cos": "cos",
              "\\tan": "tan", "\\sinh": "sinh", "\\cosh": "cosh", "\\arctan": "arctan", "\\det": "det",

@@ -7,6 +7,7 @@ One build of the whole library, PDFs included (a few minutes): marker `tex`."""
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 from buildhelp import DERIVATIONS, need, need_katex, pdf_entries
@@ -14,7 +15,7 @@ from renderhelp import ASCII_AFTER_CJK, PROSE
 
 from docgen.lang.rules import RULES
 from docgen.publish import build as pipeline
-from docgen.render import tex
+from docgen.render import tex, view
 from docgen.run.verify import load_corpus
 
 pytestmark = [pytest.mark.tex, pytest.mark.slow]
@@ -52,6 +53,28 @@ def test_no_character_is_missing_from_the_fonts_of_any_library_pdf(library):
     missing = {p.name.split("_")[0]: tex.missing_characters(p.read_text("utf-8"))
                for p in (out / ".cache" / "pdf").glob("*.log")}
     assert {did: chars for did, chars in missing.items() if chars} == {}
+
+
+def test_no_page_ends_with_a_heading(library):
+    """A section's heading is followed on its page by what it heads (TeX's headings alone may
+    end a page when the next thing is a display: 'Numeric example' stood at a page's foot)."""
+    need("pdftotext")
+    out, ders = library
+    words = [view.WORDS[lang][key] for lang in view.WORDS
+             for key in ("example", "checked", "references", "sources", "symbols", "definitions")]
+    headings = set(words) | {p.title for d in ders for p in d.parts if p.title}
+    stranded = []
+    for der in ders:
+        pdf = out / der.id / f"{der.id}.pdf"
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                              capture_output=True, text=True).stdout
+        for k, page in enumerate(text.split("\f")[:-1], 1):
+            lines = [ln.strip() for ln in page.splitlines() if ln.strip()]
+            if lines and lines[-1].isdigit():  # the page number
+                lines.pop()
+            if lines and lines[-1] in headings:
+                stranded.append(f"{der.id} page {k}: {lines[-1]}")
+    assert stranded == []
 
 
 def test_missing_characters_are_read_from_the_log():

@@ -3,8 +3,9 @@
 x[i] is x_{i}, X[i, j] is X_{ij} (X_{i,j} when an index is longer than one character); the entry
 of an expression that is not a plain name is [ · ]_{i} (the Matrix Cookbook's notation);
 delta(i, k) is δ_{ik}; sum(k, e) is Σ_{k=1}^{n} e; matrix(i, k, e) is [ e ]_{ik}, the matrix whose
-(i, k) entry is e; basis(n, i) is e_i; literals are bmatrix environments, with ⋯ for a '...' in a
-row, ⋮ for a whole row '...', and ⋱ where the two meet.
+(i, k) entry is e; basis(n, i) is e_i (e_1^{(n)} where its neighbours do not tell its size);
+literals are bmatrix environments, with ⋯ for a '...' in a row, ⋮ for a whole row '...', and ⋱
+where the two meet.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.matrices.expressions import MatrixSymbol
 
-from .symbolic import EntryOf, ops
+from .symbolic import Basis, EntryOf, ops
 from .typeset import name_tex
 
 
@@ -56,8 +57,9 @@ class IndexNotation:
         return r"\left[" + self._print(body) + r"\right]_" + subscript([n.name for n in names])  # type: ignore[attr-defined]
 
     def _print_Basis(self, expr: sp.Basic) -> str:
-        (i,) = ops(expr)
-        return r"\mathbf{e}_" + subscript([i.name])
+        i = ops(expr)[0]
+        tex = r"\mathbf{e}_" + subscript([i.name])
+        return tex + "^{(" + self._print(expr.shape[0]) + ")}" if is_sized_basis(expr) else tex  # type: ignore[attr-defined]
 
     def _print_LiteralOf(self, expr: sp.Basic) -> str:
         rows, kind = ops(expr)
@@ -76,6 +78,11 @@ class IndexNotation:
                          for e in row]
             lines.append(" & ".join(cells))
         return r"\begin{bmatrix} " + r" \\ ".join(lines) + r" \end{bmatrix}"
+
+
+def is_sized_basis(e: sp.Basic) -> bool:
+    """A basis vector printed with its size, e_1^{(n)}: a superscript already."""
+    return isinstance(e, Basis) and ops(e)[1].name == "sized"
 
 
 def is_entry(e: sp.Basic) -> bool:

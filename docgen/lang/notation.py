@@ -64,7 +64,7 @@ from .symbolic import (
 )
 from .sizing import to_size
 from .typeset import greek, name_tex
-from .indexnotation import IndexNotation, is_entry
+from .indexnotation import IndexNotation, is_entry, is_sized_basis
 from .operators import Operators
 
 # -- precedence (SymPy's scale: Add 40, Mul 50, Pow 60, Func 70, Atom 1000) -----------------
@@ -281,7 +281,7 @@ class DocLatexPrinter(IndexNotation, Operators, LatexPrinter):
     # -- powers, transposes, inverses ----------------------------------------------------------
     def _sup(self, base: sp.Basic, sup: str) -> str:
         s = self._print(base)
-        if self.prec(base) < P_FUNC and not self._is_name(base) or self.prec(base) == P_POW:
+        if self.prec(base) < P_FUNC and not self._is_name(base) or self.prec(base) == P_POW or is_sized_basis(base):
             if not isinstance(base, (OneMatrix, ZeroMatrix, Identity)):
                 s = self.wrap(s)
         elif isinstance(base, sp.Rational) and base.q != 1:

@@ -1,17 +1,20 @@
-"""Which \\mathbf{1}, \\mathbf{0} and \\mathbf{I} the printer writes with their size.
+"""Which \\mathbf{1}, \\mathbf{0}, \\mathbf{I} and \\mathbf{e}_{k} the printer writes with their size.
 
-The printer writes a column of ones, of zeros and the identity without a size (`\\mathbf{1}`,
-`\\mathbf{I}`), as notes do. The LaTeX reader (`docgen.lang.latex.resolve`) gives such a constant
-its size from what stands beside it: across `+ - ⊙ ⊘` from the other side, across a product when
-the constant's side decides it (`\\mathbf{1}^\\top A`, `A \\mathbf{1}`, `\\mathbf{I} A`). Where
-nothing beside it fixes the size (`\\mathbf{I} ⊙ (\\mathbf{1} v^\\top)`), the reader refuses.
+The printer writes a column of ones, of zeros, the identity and a standard basis vector with a
+number for its index without a size (`\\mathbf{1}`, `\\mathbf{I}`, `\\mathbf{e}_{1}`), as notes do
+(a basis vector e_i of an index variable i, or e_n, takes its size from its index). The LaTeX
+reader (`docgen.lang.latex.resolve`) gives such a constant its size from what stands beside it:
+across `+ - ⊙ ⊘` from the other side, across a product when the constant's side decides it
+(`\\mathbf{1}^\\top A`, `A \\mathbf{1}`, `\\mathbf{I} A`). Where nothing beside it fixes the size
+(`\\mathbf{I} ⊙ (\\mathbf{1} v^\\top)`), the reader refuses.
 
-`to_size(tree, is_scalar)` plays the reader's rules over a checked tree, as the printer lays it
-out (its grouping is the tree's), and returns the tree (each constant its own node, so that one
-occurrence of a shared node can be sized alone) with the constants the printer must write with
-their size (`\\mathbf{I}_{n}`): none where the neighbours decide, else the first still open ones,
-left to right, until the whole expression is decided. The rules mirror `Resolver.fill_pair`, `core`,
-`need_left`, `need_right` and `fill` there; a test reads back every expression of the library.
+`to_size(tree, is_scalar)` plays the reader's rules over a checked tree, as the printer lays it out
+(its grouping is the tree's), and returns the tree (each constant its own node, so that one
+occurrence of a shared node can be sized alone) with the constants the printer must write with their
+size (`\\mathbf{I}_{n}`, `\\mathbf{e}_{1}^{(n)}`): none where the neighbours decide, else the first
+still open ones, left to right, until the whole expression is decided. The rules mirror
+`Resolver.fill_pair`, `core`, `need_left`, `need_right` and `fill` there; a test reads back every
+expression of the library.
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ CONSTANTS = ("ones", "zeros", "eye")
 
 
 def printed_unsized(node: Node) -> bool:
-    """A constant the printer writes without its size: the identity, a column of ones or zeros."""
+    """A constant the printer writes without its size: the identity, a column of ones or zeros, a
+    basis vector with a number for its index (basis(n, 1) is e_1; basis(n, i) and basis(n, n) are not)."""
+    if isinstance(node, Call) and node.func == "basis":
+        return isinstance(node.args[1], Num)
     if not isinstance(node, Call) or node.func not in CONSTANTS:
         return False
     if node.func == "eye":
@@ -115,7 +121,7 @@ class _Reader:
             return self.filled(a) if decides and not sb else a
         if b.open:
             core = self.core(node.right)
-            decides = isinstance(core, Call) and core.func in CONSTANTS
+            decides = isinstance(core, Call) and (core.func in CONSTANTS or printed_unsized(core))
             return self.filled(b) if decides and not sa else b
         return _State()
 

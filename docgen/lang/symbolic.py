@@ -137,7 +137,7 @@ class MatrixOf:
 
 
 class Basis:
-    """basis(n, i): ops = (Str(i),)."""
+    """basis(n, i): ops = (Str(i), Str('sized') or Str('')); sized: printed with its size, e_1^{(n)}."""
 
 
 class Kron:
@@ -315,7 +315,8 @@ class Converter:
         if f == "basis":
             size = node.args[0]
             rows = sp.Integer(int(size.value)) if isinstance(size, E.Num) else sp.Symbol(size.name)  # type: ignore[attr-defined]
-            return make(Basis, (rows, sp.Integer(1)), Str(index_label(node.args[1])))
+            mark = Str("sized" if id(node) in self.sized else "")
+            return make(Basis, (rows, sp.Integer(1)), Str(index_label(node.args[1])), mark)
         *names, body = node.args
         names = [n.name for n in names]  # type: ignore[attr-defined]
         inner = self.convert(body)

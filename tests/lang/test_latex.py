@@ -17,6 +17,7 @@ from docgen.lang.latex.canonical import canonical
 from docgen.lang.latex.context import from_derivation
 from docgen.lang.latex.lexer import MAX_TEX_DEPTH, MAX_TEX_LENGTH, MAX_TOKENS
 from docgen.lang.notation import latex_expr
+from docgen.lang.parse import parse_expr
 from docgen.model.expr import BinOp, Call, Name, Node, Num, Pow, Transpose, unparse
 from docgen.read.load import load_file
 from docgen.read.spec import build_derivation
@@ -46,6 +47,11 @@ def read(tex: str) -> str:
     (r"|y|", "abs(y)"), (r"\mathbf{1}^\top \vec x", "ones(n).T @ x"), (r"\mathbf{1}_{n}", "ones(n)"),
     (r"\mathbf{1}_{m \times n}", "ones(m, n)"), (r"\mathbf{I} + A", "eye(n) + A"),
     (r"x_i", "x[i]"), (r"A_{ik}", "A[i, k]"), (r"A_{i,k}", "A[i, k]"), (r"x_{n-1}", "x[n - 1]"),
+    (r"\mathbf{e}_i", "basis(n, i)"), (r"\mathbf{e}_{j}^\top \vec z", "basis(m, j).T @ z"),
+    (r"\mathbf{e}_{n} + \vec x", "basis(n, n) + x"), (r"\mathbf{e}_{n-1}", "basis(n, n - 1)"),
+    (r"\mathbf{e}_{1}^{(m)}", "basis(m, 1)"), (r"\mathbf{e}_{2} - \vec x", "basis(n, 2) - x"),
+    (r"\mathbf{e}_{1}^\top \vec z", "basis(m, 1).T @ z"), (r"A \mathbf{e}_{2}", "A @ basis(n, 2)"),
+    (r"(\mathbf{e}_{1}^{(n)})^{\top} A", "basis(n, 1).T @ A"),
     (r"\delta_{ik}", "delta(i, k)"), (r"\sum_{k=1}^{n} A_{ik} x_k", "sum(k, A[i, k] * x[k])"),
     (r"\vec x_1", "x_1"), (r"f'(\vec x)", "fprime(x)"), (r"f^{\prime}(\vec x)", "fprime(x)"),
     (r"\mathrm{d}\vec x", "d(x)"), (r"\vec x^\top \mathrm{d}\vec x", "x.T @ d(x)"),
@@ -112,6 +118,11 @@ def test_a_declared_d_is_a_symbol():
     (r"(y", 2, "unbalanced"),
     (r"y + \mathbf{1}", 4, "size of \\mathbf{1}"),
     (r"\mathbb{R}^n", 0, "set"),
+    (r"y \mathbf{e}_{1}", 2, "write \\mathbf{e}_{k}^{(n)}"),
+    (r"\mathbf{e}_{q}", 0, "a number, a dimension name"),
+    (r"\mathbf{e}_{i}^{(n)}", 0, "takes its size from i"),
+    (r"\mathbf{e}_{1}^{(q)}", 17, "not a declared dimension"),
+    (r"\mathbf{e}_{1} \mathbf{1}^\top", 0, "write \\mathbf{e}_{k}^{(n)}"),
 ])
 def test_not_read_with_column(tex, col, words):
     with pytest.raises(NotRead) as exc:
@@ -196,9 +207,32 @@ def gen_der():
     return build_derivation(load_file("derivations/product-rule-b15.yaml"))
 
 
+# basis(n, k) with a number k prints \mathbf{e}_{k}, sized by its neighbours like \mathbf{1}, and
+# \mathbf{e}_{k}^{(n)} where they leave the size open (b15: x is m×1, z is n×1)
+@pytest.mark.parametrize("text, tex", [
+    ("ones(n, m) @ exp(x) + basis(n, 1) * sum(x**3) - basis(n, n) * x[2]",
+     r"\mathbf{1}_{n \times m} \exp(\vec{x}) + \mathbf{e}_{1} (\mathbf{1}^{\top} \vec{x}^{\circ 3}) - \mathbf{e}_{n} x_{2}"),
+    ("basis(n, 1)", r"\mathbf{e}_{1}^{(n)}"),
+    ("y * basis(n, 2)", r"y \mathbf{e}_{2}^{(n)}"),
+    ("basis(m, 2).T @ x", r"\mathbf{e}_{2}^{\top} \vec{x}"),
+    ("D(z, x) @ basis(n, 1)", r"\frac{\partial \vec{z}}{\partial \vec{x}} \mathbf{e}_{1}"),
+    ("basis(n, 1) @ basis(m, 2).T", r"\mathbf{e}_{1}^{(n)} (\mathbf{e}_{2}^{(m)})^{\top}"),
+    ("exp(basis(m, 1))**2", r"\exp(\mathbf{e}_{1}^{(m)})^{\circ 2}"),
+    ("ones(n) * basis(n, 2)", r"\mathbf{1}_{n} \odot \mathbf{e}_{2}"),
+    ("eye(n) * (basis(n, 1) @ z.T)", r"\mathbf{I}_{n} \odot (\mathbf{e}_{1} \vec{z}^{\top})"),
+])
+def test_round_trip_basis_with_a_number(gen_der, text, tex):
+    tree = parse_expr(text)
+    got = latex_expr(tree, gen_der)
+    assert got == tex
+    ctx = from_derivation(gen_der)
+    assert canonical(read_expr(got, ctx).tree, ctx.scope) == canonical(tree, ctx.scope)
+
+
 def _trees():
     scal = st.sampled_from([Name("y"), Num(Fraction(2)), Num(Fraction(1, 2)), Call("d", (Name("y"),))])
-    vec = st.sampled_from([Name("z"), Call("exp", (Name("z"),)), Call("d", (Name("z"),)), Call("ones", (Name("n"),))])
+    vec = st.sampled_from([Name("z"), Call("exp", (Name("z"),)), Call("d", (Name("z"),)), Call("ones", (Name("n"),)),
+                           Call("basis", (Name("n"), Num(Fraction(1)))), Call("basis", (Name("n"), Num(Fraction(2))))])
 
     def scalars(inner):
         return st.one_of(

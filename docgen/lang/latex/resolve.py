@@ -58,6 +58,14 @@ class Item:
     data: tuple = ()
 
 
+def unsized(node: Node) -> bool:
+    """A constant read without its size, waiting for its neighbours to give it one: \\mathbf{1},
+    \\mathbf{0}, \\mathbf{I} (no arguments yet) or \\mathbf{e}_{1} (basis with its index only)."""
+    if not isinstance(node, Call):
+        return False
+    return node.func in ("ones", "zeros", "eye") and not node.args or node.func == "basis" and len(node.args) == 1
+
+
 def _tok(t: Tree | Token) -> Token | None:
     return t if isinstance(t, Token) else None
 
@@ -78,7 +86,7 @@ class Resolver:
 
     def shape(self, node: Node) -> Shape | None:
         """The shape of a built tree; None while a \\mathbf{1} in it has no size yet."""
-        if any(isinstance(n, Call) and n.func in ("ones", "zeros", "eye") and not n.args for n in node.walk()):
+        if any(unsized(n) for n in node.walk()):
             return None
         try:
             return infer(node, self.ctx.scope, self.loc)
@@ -250,8 +258,11 @@ class Resolver:
     def sized(self, node: Node) -> Node:
         """A whole expression: every \\mathbf{1} in it must have a size by now."""
         if self.shape(node) is None:
-            unsized = next(n for n in node.walk() if isinstance(n, Call) and n.func in ("ones", "zeros", "eye") and not n.args)
-            raise self.error(unsized.col, "the size of \\mathbf{1} (or \\mathbf{0}, \\mathbf{I}) cannot be told from "
+            first = next(n for n in node.walk() if unsized(n))
+            if first.func == "basis":  # type: ignore[attr-defined]
+                raise self.error(first.col, "the size of \\mathbf{e}_k cannot be told from what stands beside it; "
+                                 "write \\mathbf{e}_{k}^{(n)}")
+            raise self.error(first.col, "the size of \\mathbf{1} (or \\mathbf{0}, \\mathbf{I}) cannot be told from "
                              "what stands beside it; write \\mathbf{1}_{n}")
         return node
 
@@ -299,7 +310,7 @@ class Resolver:
 
     def need_right(self, b: Node, sa: Shape) -> Shape | None:
         core = self.core(b)
-        if isinstance(core, Call) and core.func in ("ones", "zeros"):
+        if isinstance(core, Call) and (core.func in ("ones", "zeros") or core.func == "basis" and unsized(core)):
             return (sa[1], 1)
         if isinstance(core, Call) and core.func == "eye":
             return (sa[1], sa[1])
@@ -315,6 +326,11 @@ class Resolver:
                     raise self.error(node.col, f"\\mathbf{{I}} cannot be {shape[0]}×{shape[1]}")
                 return Call("eye", (dims[0],), node.col)
             return Call(node.func, tuple(dims[:1] if shape[1] == 1 else dims), node.col)
+        if unsized(node):  # \mathbf{e}_{k}: a column
+            if shape[1] != 1:
+                raise self.error(node.col, f"\\mathbf{{e}}_k is a column, not {shape[0]}×{shape[1]}")
+            dim = Num(Fraction(shape[0]), node.col) if isinstance(shape[0], int) else Name(shape[0], node.col)
+            return self.checked(Call("basis", (dim, *node.args), node.col))  # type: ignore[attr-defined]
         if isinstance(node, Transpose):
             return Transpose(self.fill(node.arg, (shape[1], shape[0])), node.col)
         if isinstance(node, Neg):
@@ -455,13 +471,8 @@ class Resolver:
             item.node = self.suffixes(item.node, rest)
             return item
         if deco == "mathbf" and name == "e" and sub is not None and not self.ctx.is_known("e"):
-            idx = self.indices(self.body(sub.children[1]), 1)
-            ixname = idx[0].name if isinstance(idx[0], Name) else ""
-            dim = self.ctx.scope.indices.get(ixname)
-            if dim is None:
-                raise self.error(col, "\\mathbf{e}_i is read with i declared under indices (its size is i's dimension)")
-            size = Num(Fraction(dim), col) if isinstance(dim, int) else Name(dim, col)
-            item.node = self.suffixes(Call("basis", (size, idx[0]), col), rest)
+            size = self.basis_size(rest[0]) if rest else None
+            item.node = self.suffixes(self.basis(sub, size, col), rest[1:] if size else rest)
             return item
         if sub is not None:
             text = self.word_of(self.body(sub.children[1]))
@@ -491,6 +502,42 @@ class Resolver:
             item.node = self.suffixes(self.checked(Entry(base, tuple(idx), col)), rest)
             return item
         return self.name_item(item, name, rest)
+
+    def basis(self, sub: Tree, size: Node | None, col: int) -> Node:
+        """\\mathbf{e}_{k}: sized by an index variable k (its dimension), by a dimension name
+        (\\mathbf{e}_{n}, \\mathbf{e}_{n-1}: size n), by `size` (\\mathbf{e}_{1}^{(n)}), or else
+        open, basis(k) with a number k, sized later from its neighbours like \\mathbf{1}."""
+        (idx,) = self.indices(self.body(sub.children[1]), 1)
+        name = idx.left.name if isinstance(idx, BinOp) else getattr(idx, "name", "")  # type: ignore[attr-defined]
+        dim = self.ctx.scope.indices.get(name) or (name if name in self.ctx.scope.dims else None)
+        if dim is not None and size is not None:
+            raise self.error(col, f"\\mathbf{{e}}_{{{name}}} takes its size from {name}: write no ^{{(…)}}")
+        if dim is None and not isinstance(idx, Num):
+            raise self.error(col, "\\mathbf{e}_k is read with k a number, a dimension name (n, n-1) or an "
+                             "index declared under indices")
+        if dim is not None:
+            size = Num(Fraction(dim), col) if isinstance(dim, int) else Name(dim, col)
+        return self.checked(Call("basis", (size, idx), col)) if size is not None else Call("basis", (idx,), col)
+
+    def basis_size(self, s: Tree) -> Node | None:
+        """n, when the suffix s is the size of a basis vector written ^{(n)}; else None."""
+        body = self.body(s.children[1]) if s.data == "sup" else None
+        if not isinstance(body, Tree) or body.data != "inner_list":
+            return None
+        exprs = [e for e in body.children[0].children if isinstance(e, Tree)]
+        atom = exprs[0] if len(exprs) == 1 else None
+        for kind in ("expr", "signed", "product", "factor"):  # down to the one atom, if it is alone
+            if atom is None or atom.data != kind or len(atom.children) != 1:
+                return None
+            atom = atom.children[0]
+        if atom.data != "paren":
+            return None
+        inner = [e for e in atom.children[1].children if isinstance(e, Tree)]
+        word = self.word_of(inner[0]) if len(inner) == 1 else None
+        if word is None:
+            return None
+        (dim,) = self.dims(Token("LETTER", word, start_pos=self.col_of(inner[0])))
+        return dim
 
     def name_item(self, item: Item, name: str, suffixes: list) -> Item:
         col = item.col

@@ -106,9 +106,9 @@ def test_assumptions_follow_the_symbol_in_every_format(notes, lang, words):
 JOINED = {"latex": ("结论。", "输入：", "各步旁的标记："),
           "md": ("结论。", "输入：", "布局约定。", "各步旁的标记："),
           "html": ("布局约定。", "输入：", "各步旁的标记：")}
-JOINED_EN = {"latex": ("Claim.", "Inputs:", "The marks beside the steps: "),
-             "md": ("Claim.", "Inputs:", "The marks beside the steps: "),
-             "html": ("Layout convention.", "Inputs:", "The marks beside the steps: ")}
+JOINED_EN = {"latex": ("Claim.", "; inputs:", "The marks beside the steps: "),
+             "md": ("Claim.", "; inputs:", "The marks beside the steps: "),
+             "html": ("Layout convention.", "; inputs:", "The marks beside the steps: ")}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -79,8 +79,7 @@ def example_view(der: Derivation, example: Any, f: Any, words: dict[str, str],
         "digits": digits,
         "rounded": f.text(words["rounded"].format(digits=digits)),
         "values_rounded": f.text(words["values_rounded"].format(digits=digits)),
-        "parts": [_part_rows(der, pi, p, example, f, words, digits)
-                  for pi, p in enumerate(der.parts)],
+        "parts": _parts(der, example, f, words, digits),
         "several": len(der.parts) > 1,
         "fd_agree": example.fd_agree,
     }
@@ -109,17 +108,49 @@ def differentiated(der: Derivation) -> list[str]:
     return [n for n in der.symbols if n in names]
 
 
+def _parts(der: Derivation, example: Any, f: Any, words: dict[str, str],
+           digits: int) -> list[dict[str, Any]]:
+    """Each part's rows, where a row already shown by an earlier part (the same expression and
+    value: two proofs of one claim) is not repeated: the earlier row lists the steps of both
+    ("steps (1.1)–(1.4), (2.1), (2.2) give the same value"). A part left without rows is left out."""
+    state = _Shown(list(example.inputs.values()) + list(example.definitions.values()))
+    parts = [_part_rows(der, pi, p, example, f, words, digits, state) for pi, p in enumerate(der.parts)]
+    return [p for p in parts if p["rows"]]
+
+
+class _Shown:
+    """What the example has shown so far: values (terms are not reprinted), and the rows that
+    list agreeing steps, by (expression, value), with those steps."""
+
+    def __init__(self, values: list[list[list[float]]]):
+        self.values = values
+        self.agreeing: dict[tuple[str, str], tuple[dict[str, Any], list[tuple[int, str]]]] = {}
+
+
 def _part_rows(der: Derivation, pi: int, part: Any, example: Any, f: Any,
-               words: dict[str, str], digits: int) -> dict[str, Any]:
+               words: dict[str, str], digits: int, state: _Shown) -> dict[str, Any]:
     """A part's rows: [lhs, value, note]; the claim's value once, steps only where new."""
     values = example.parts.get(part.label) or []
     claim = example.claims.get(part.label)
     rows: list[dict[str, Any]] = []
 
-    def row(lhs_tex: str, value: list[list[float]], note: str, differs: bool = False) -> None:
+    def row(lhs_tex: str, value: list[list[float]], note: str, differs: bool = False) -> dict[str, Any]:
         value_tex = fixed_tex(value, digits)
+        state.values.append(value)
         rows.append({"lhs": f.math(lhs_tex), "lhs_tex": lhs_tex, "value": f.math(value_tex),
-                     "value_tex": value_tex, "value_rows": value, "note": f.text(note), "differs": differs})
+                     "value_tex": value_tex, "note": f.text(note), "differs": differs})
+        return rows[-1]
+
+    def agree_row(lhs_tex: str, value: list[list[float]], steps: list[tuple[int, str]]) -> None:
+        """The row of a value that steps give; an earlier part's row of the same expression and
+        value gets these steps instead."""
+        key = (lhs_tex, fixed_tex(value, digits))
+        if key in state.agreeing:
+            earlier, listed = state.agreeing[key]
+            listed += steps
+            earlier["note"] = f.text(_agree_words(listed, words))
+            return
+        state.agreeing[key] = (row(lhs_tex, value, _agree_words(steps, words)), list(steps))
 
     number = (lambda k: str(k)) if len(der.parts) == 1 else (lambda k: f"{pi + 1}.{k}")
     differential = part.method == "differential" and part.steps
@@ -127,23 +158,26 @@ def _part_rows(der: Derivation, pi: int, part: Any, example: Any, f: Any,
     agreeing, differing = [], []
     for k, v in enumerate(values[1:], 1):
         (agreeing if same_value(v, shown, digits) else differing).append(k)
-    agree = ""
-    if agreeing:
-        listed = ranges([(k, number(k)) for k in agreeing])
-        agree = words["agree" if len(agreeing) > 1 else "agree_one"].format(steps=listed)
+    steps = [(1000 * pi + k, number(k)) for k in agreeing]  # consecutive only within a part
     if differential and values:
-        row(notation.latex_expr(chain_start(part), der), values[0], agree)
+        agree_row(notation.latex_expr(chain_start(part), der), values[0], steps)
         if claim is not None:
             row(notation.latex_expr(part.lhs, der), claim, words["gradient"])
     elif claim is not None:
-        row(notation.latex_expr(part.lhs, der), claim, agree)
+        agree_row(notation.latex_expr(part.lhs, der), claim, steps)
     for k in differing:
         row(r"\text{(" + number(k) + ")}", values[k], words["differs"], differs=True)
-    shown_values = [r["value_rows"] for r in rows] + list(example.inputs.values()) \
-        + list(example.definitions.values())
-    for k, term, value in new_terms(der, part, example.terms.get(part.label) or [], shown_values, digits):
+    for k, term, value in new_terms(der, part, example.terms.get(part.label) or [],
+                                    state.values, digits):
         row(notation.latex_expr(term, der), value, words["term_of"].format(step=number(k)))
     return {"title": f.text(part.title) if part.title else "", "rows": rows}
+
+
+def _agree_words(steps: list[tuple[int, str]], words: dict[str, str]) -> str:
+    """'steps (1)–(7) give the same value', or '' for no steps."""
+    if not steps:
+        return ""
+    return words["agree" if len(steps) > 1 else "agree_one"].format(steps=ranges(steps))
 
 
 def new_terms(der: Derivation, part: Any, terms: list[list[list[list[float]]]],

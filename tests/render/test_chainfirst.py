@@ -250,3 +250,18 @@ def test_the_identification_is_stated_for_the_variable_it_reads_off(library):
     appendix = md[md.index("## 本文的验证"):]
     assert (r"\mathrm{d}f = \bigl(\tfrac{\partial f}{\partial \vec{x}}\bigr)^{\top} "
             r"\mathrm{d}\vec{x}") in appendix
+
+
+def test_two_proofs_of_one_claim_share_the_rows_of_their_values(library):
+    results, refs = library
+    md = render_document(results["det-differential"], "md", refs=refs)
+    example = md[md.index("## Numeric example"):md.index("## How this note was checked")]
+    rows = [line for line in example.splitlines() if line.startswith("- ")]
+    # d det(X) once, with the steps of both parts; then the gradient
+    assert len(rows) == 2 and "steps (1.1), (1.2), (2.1), (2.2) give the same value" in rows[0]
+    md = render_document(results["categorical-cross-entropy-logits"], "md", refs=refs)
+    example = md[md.index("## 数值示例"):md.index("## 本文的验证")]
+    rows = [line for line in example.splitlines() if line.startswith("- ")]
+    # part 2's claim row joins part 1's; its term softmax(z) has the value of part 1's term
+    assert len(rows) == 2 and "步骤 (1.1)–(1.5), (2.1) 的值与此相同" in rows[0]
+    assert not any(r"\operatorname{softmax}" in r for r in rows)

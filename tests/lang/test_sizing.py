@@ -4,12 +4,9 @@ size; each printed form is read back by the LaTeX reader."""
 from __future__ import annotations
 
 import pytest
+from latexhelp import printed_and_read_back
 
-from docgen.lang.latex import read_expr
-from docgen.lang.latex.canonical import canonical
-from docgen.lang.latex.context import from_derivation
 from docgen.lang.notation import latex_expr
-from docgen.lang.parse import parse_expr
 from docgen.read.load import load_file
 from docgen.read.spec import build_derivation
 
@@ -31,11 +28,7 @@ def der():
     ("diag(ones(n))", r"\operatorname{diag}(\mathbf{1}_{n})"),
 ])
 def test_size_written_only_where_open(der, text, tex):
-    tree = parse_expr(text)
-    got = latex_expr(tree, der)
-    assert got == tex
-    ctx = from_derivation(der)
-    assert canonical(read_expr(got, ctx).tree, ctx.scope) == canonical(tree, ctx.scope)
+    assert printed_and_read_back(der, text) == tex
 
 
 def test_a_shared_node_is_sized_at_one_place(der):

@@ -46,6 +46,11 @@ SOURCE_EQ_WORDS = {"en": "[source eq. {label}]", "zh": "〔原文式 {label}〕"
 _CODE = re.compile(r"(<code>.*?</code>)", re.S)
 _ESCAPED_SRC = "\ue0f0"
 
+# punctuation that must not start a line, kept with an inline formula before it when the
+# formula's TeX is at most _NOBR_TEX characters (a longer one may need to break inside)
+_CJK_CLOSING = set("，。、；：？！）」』】〕")
+_NOBR_TEX = 40
+
 # note prose in HTML: Markdown's output, with the math pymdownx.arithmatex found in it
 _ARITHMATEX = re.compile(
     r'<span class="arithmatex">\\\((?P<inline>.*?)\\\)</span>'
@@ -149,6 +154,7 @@ class Formatter:
         # as a private-use character (stripped from all input), put back at the end
         converted = _markdown().convert(s.replace("\\{src:", _ESCAPED_SRC))
         pieces: list[str] = []  # sanitized HTML and formulas, alternating
+        short: list[bool] = []  # per formula: inline and short enough to keep with what follows
         pos = 0
         for m in _ARITHMATEX.finditer(converted):
             pieces.append(sanitize_html(converted[pos:m.start()]))
@@ -157,8 +163,15 @@ class Formatter:
             tex = tex.replace(_ESCAPED_SRC, "\\{src:")
             self._check(tex, where, loc)
             pieces.append(str(self.math(tex, display)))
+            short.append(not display and len(tex) <= _NOBR_TEX)
             pos = m.end()
         pieces.append(sanitize_html(converted[pos:]))
+        for i, keep in zip(range(1, len(pieces), 2), short):
+            # CJK punctuation never starts a line: a short formula and the mark after it stay
+            # together (browsers break after an inline formula even before "，")
+            if keep and pieces[i + 1][:1] in _CJK_CLOSING:
+                pieces[i] = '<span class="nobr">' + pieces[i] + pieces[i + 1][0] + "</span>"
+                pieces[i + 1] = pieces[i + 1][1:]
         out = "".join(pieces[i] if i % 2 else self._html_source_eqs(pieces[i])
                       for i in range(len(pieces)))
         if inline and out.startswith("<p>") and out.endswith("</p>") and out.count("<p>") == 1:

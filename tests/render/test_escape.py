@@ -186,3 +186,15 @@ def test_greek_letters_and_superscripts_in_latex_text_are_set_as_math():
     assert latex_escape("克罗内克 δ") == r"克罗内克 $\delta$"
     assert latex_escape("tr(X⁻¹A)") == r"tr(X$^{-1}$A)"
     assert latex_escape("λ, Σ, ε") == r"$\lambda$, $\Sigma$, $\varepsilon$"
+
+
+def test_cjk_punctuation_stays_with_the_short_formula_before_it_in_html():
+    from docgen.render.formatter import Formatter
+    f = Formatter("html", "test", lang="zh")
+    long = "+".join("a" for _ in range(30))
+    out = str(f.prose(f"设 $x + y$，则 $z$。又 ${long}$，完。", "note"))
+    # a formula and the mark after it in one unbreakable span: no line starts with "，" or "。"
+    assert '<span class="nobr">\ue0000\ue001，</span>' in out
+    assert '<span class="nobr">\ue0001\ue001。</span>' in out
+    # a long formula may need to break inside: it is left alone
+    assert "\ue0002\ue001，" in out and out.count('class="nobr"') == 2

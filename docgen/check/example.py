@@ -99,6 +99,7 @@ class _Values:
     def __init__(self, ev: Evaluator, point: dict, num: NumericEvaluator, result: ExampleResult,
                  known: Values, computed: Values):
         self.ev, self.point, self.num = ev, point, num
+        self.scope = derivation_scope(ev.der)  # for the shapes of the terms of sums
         self.result, self.known, self.computed = result, known, computed
 
     def value(self, e: Expr, what: str) -> list[list[float]]:
@@ -205,9 +206,8 @@ def _term_values(e: Expr, values: _Values, what: str) -> list[list[list[float]]]
     der = values.ev.der
     if not 2 <= len(terms) <= MAX_TERMS or der.free_indices(e.tree):
         return []
-    scope = derivation_scope(der)
     try:
-        return [values.value(Expr(e.text, t, e.loc, infer(t, scope, e.loc)), f"{what}, a term")
+        return [values.value(Expr(e.text, t, e.loc, infer(t, values.scope, e.loc)), f"{what}, a term")
                 for t in terms]
     except ArithmeticError:
         return []

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..check.example import differentials
+from ..check.linktrees import expand_definitions
 from ..check.verdict import chain_start
 from ..lang import notation
 from ..lang.typeset import format_fixed, latex_fixed, latex_given
@@ -90,21 +91,12 @@ def differentiated(der: Derivation) -> list[str]:
     variables of differential proofs and every symbol under a d(·) of a chain (through the
     definitions it uses), so that each dx used is printed with the inputs."""
     names = {p.wrt for p in der.parts if p.method == "differential" and p.wrt}
-
-    def under(node: Node) -> set[str]:
-        found: set[str] = set()
-        for n in names_in(node):
-            if n in der.definitions:
-                found |= under(der.definitions[n].expr.tree)
-            elif n in der.symbols and der.symbols[n].variable:
-                found.add(n)
-        return found
-
     for part in der.parts:
         for e in (part.lhs, part.rhs, *(s.expr for s in part.steps)):
             for node in e.tree.walk():
                 if isinstance(node, Call) and node.func == "d" and node.args:
-                    names |= under(node.args[0])
+                    names |= {n for n in names_in(expand_definitions(node.args[0], der))
+                              if n in der.symbols and der.symbols[n].variable}
     return [n for n in der.symbols if n in names]
 
 
